@@ -1,0 +1,14 @@
+"""derive: backpropagation by hand, done right.
+
+    >>> from derive import load, derive
+    >>> d = derive(load("mlp-222"))
+    >>> round(d.gradients["w5"].value, 9)
+    0.082167041
+"""
+
+from .engine import Derivation, Gradient, derive, derivative
+from .network import Network, Quantity, Role
+from .spec import load_target as load
+
+__all__ = ["Derivation", "Gradient", "Network", "Quantity", "Role", "derive", "derivative", "load"]
+__version__ = "0.1.0"

@@ -1,0 +1,87 @@
+"""The `derive` command. The only module that touches argv, files, the terminal and exit codes.
+
+Exit status: 0 all is well; 1 something is wrong (a wrong line in a note, a failed check);
+2 bad input or usage (one line naming the problem, never a traceback).
+"""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from . import numeric
+from .engine import derive
+from .errors import DeriveError
+from .examples import EXAMPLES
+from .present import check_summary, to_json, to_text
+from .spec import load_target, number
+
+CHECK_TOLERANCE = 1e-6  # |symbolic - finite difference| / max(1, |gradient|) beyond which --check fails
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="derive")
+def cli() -> None:
+    """Backpropagation by hand, done right: exact gradients written the way a teacher writes them,
+    documents and handouts, and a checker for hand-written notes."""
+
+
+@cli.command()
+def examples() -> int:
+    """List the built-in networks and the note each reproduces."""
+    width = max(len(n) for n in EXAMPLES)
+    for e in EXAMPLES.values():
+        click.echo(f"{e.name.ljust(width)}  {e.summary}  [note {e.note}]")
+    return 0
+
+
+@cli.command()
+@click.argument("target")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--check", is_flag=True, help="Compare every gradient with central finite differences.")
+@click.option("--lr", "lr", metavar="ETA", help="Learning rate for the update (overrides the target's).")
+@click.option("--steps", type=click.IntRange(min=1), help="Also run K steps of gradient descent; show the loss after each.")
+@click.option("--allow-large", is_flag=True, help="Derive networks above the size limit anyway.")
+def gradients(target: str, as_json: bool, check: bool, lr: str | None, steps: int | None, allow_large: bool) -> int:
+    """Every parameter's gradient. TARGET is a built-in example name or a spec file (TOML)."""
+    net = load_target(target)
+    if lr is not None:
+        net = net.with_values(net.values, number(lr, "--lr"))
+    if (check or steps) and not net.has_numbers():
+        raise DeriveError(f"{'--check' if check else '--steps'} needs numbers: {net.name} has no value for "
+                          + ", ".join(q.name for q in net.leaves if q.name not in net.values)[:200])
+    if steps and net.learning_rate is None:
+        raise DeriveError("--steps needs a learning rate: give --lr or values.learning_rate in the spec")
+    d = derive(net, allow_large=allow_large)
+    fd = numeric.finite_differences(net) if check else None
+    history = numeric.train(net, steps, float(net.learning_rate)) if steps else None
+    if as_json:
+        click.echo(json.dumps(to_json(d, fd, history), indent=2, sort_keys=False))
+    else:
+        click.echo(to_text(d, fd, history), nl=False)
+    if fd is not None:
+        worst = max((abs(fd[n] - d.gradients[n].value) / max(1.0, abs(d.gradients[n].value)) for n in fd), default=0.0)
+        if worst > CHECK_TOLERANCE:
+            click.echo(f"derive: check failed: relative disagreement {worst:.2e} > {CHECK_TOLERANCE:g}", err=True)
+            return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        rv = cli.main(args=argv, prog_name="derive", standalone_mode=False)
+    except click.exceptions.Exit as e:
+        return e.exit_code
+    except click.ClickException as e:
+        e.show()
+        return 2
+    except click.exceptions.Abort:
+        click.echo("derive: interrupted", err=True)
+        return 130
+    except DeriveError as e:
+        click.echo(f"derive: error: {e}", err=True)
+        return 2
+    except BrokenPipeError:
+        return 0
+    return rv if isinstance(rv, int) else 0
