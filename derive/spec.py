@@ -80,7 +80,8 @@ def read_values(net: Network, table: Mapping[str, Any]) -> tuple[dict[str, Fract
             continue
         if not isinstance(raw, list):
             if key not in net:
-                raise SpecError(where, f"the network has no quantity {key!r}{_suggest(key, leaves)}")
+                raise SpecError(where, f"the network has no quantity {key!r}{_suggest(key, leaves)}; its inputs, "
+                                f"targets and parameters are named like {', '.join(leaves[:6])}, ...")
             if net[key].op is not None:
                 raise SpecError(where, f"{key} is computed by the network ({net[key].role.value}); give values "
                                 "only to inputs, targets and parameters")

@@ -1,0 +1,85 @@
+"""The command line: exit codes, one-line errors without tracebacks, and the JSON interface."""
+
+import json
+
+import pytest
+
+from derive.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_examples_lists_every_note(capsys):
+    code, out, _ = run(capsys, "examples")
+    assert code == 0
+    for name in ["mlp-221", "mlp-222", "mlp-221-se", "mlp-231"]:
+        assert name in out
+
+
+def test_gradients_json_keys_and_values(capsys):
+    code, out, _ = run(capsys, "gradients", "mlp-222", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) >= {"loss", "gradients", "updated"}
+    assert set(data["loss"]) >= {"latex", "value"}
+    w5 = data["gradients"]["w5"]
+    assert set(w5) >= {"latex", "chain", "value"}
+    assert all(isinstance(c, str) for c in w5["chain"]) and len(w5["chain"]) == 3
+    assert round(data["loss"]["value"], 9) == 0.298371109
+    assert round(w5["value"], 9) == 0.082167041
+    assert round(data["updated"]["w5"], 8) == 0.35891648
+
+
+def test_check_reports_the_largest_error(capsys):
+    code, out, _ = run(capsys, "gradients", "mlp-222", "--check", "--json")
+    assert code == 0
+    assert json.loads(out)["check"]["max_abs_error"] < 1e-7
+
+
+def test_steps_lower_the_loss(capsys):
+    code, out, _ = run(capsys, "gradients", "mlp-222", "--steps", "3", "--json")
+    losses = [s["loss"] for s in json.loads(out)["training"]]
+    assert code == 0 and len(losses) == 3 and losses[0] > losses[1] > losses[2]
+    assert losses[0] < 0.298371109
+
+
+def test_the_output_is_deterministic(capsys):
+    first = run(capsys, "gradients", "mlp-222", "--json")[1]
+    assert run(capsys, "gradients", "mlp-222", "--json")[1] == first
+
+
+@pytest.mark.parametrize("argv,words", [
+    (["gradients", "no-such-net"], "neither a built-in example"),
+    (["gradients", "missing.toml"], "no such file"),
+    (["gradients", "mlp-222", "--lr", "fast"], "--lr: expected a number"),
+    (["gradients", "mlp-221", "--check"], "needs numbers"),
+    (["gradients", "mlp-231", "--steps", "2"], "needs numbers"),
+    (["gradients"], "Missing argument"),
+    (["frobnicate"], "No such command"),
+])
+def test_bad_input_is_one_line_and_exit_2(capsys, argv, words):
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert words in err
+    assert "Traceback" not in err + out
+
+
+def test_bad_spec_file(tmp_path, capsys):
+    spec = tmp_path / "net.toml"
+    spec.write_text("layers = [2, 2\n")
+    code, _, err = run(capsys, "gradients", str(spec))
+    assert code == 2 and "not valid TOML" in err and len(err.strip().splitlines()) == 1
+
+
+def test_size_limit_and_override(tmp_path, capsys):
+    spec = tmp_path / "big.toml"
+    spec.write_text("layers = [60, 40, 1]\n")  # 2,481 parameters: under the limit
+    assert run(capsys, "gradients", str(spec))[0] == 0
+    spec.write_text("layers = [60, 50, 1]\n")  # 3,101 parameters
+    code, _, err = run(capsys, "gradients", str(spec))
+    assert code == 2 and "3,101 parameters" in err and "--allow-large" in err
+    assert run(capsys, "gradients", str(spec), "--allow-large")[0] == 0

@@ -1,0 +1,67 @@
+"""Spec files: what is accepted, and a clear error naming the key for everything that is not."""
+
+import pytest
+
+from derive.errors import SpecError
+from derive.spec import network_from_spec
+
+GOOD = {"layers": [2, 3, 1], "activation": "sigmoid", "loss": "half_sse"}
+
+
+def values_222():
+    return {"x": [0.05, 0.1], "t": [0.01, 0.99], "W1": [[0.15, 0.2], [0.25, 0.3]], "b1": [0.35, 0.35],
+            "W2": [[0.4, 0.45], [0.5, 0.55]], "b2": [0.6, 0.6], "learning_rate": 0.5}
+
+
+BAD = [  # (spec, key named in the error, words the message must contain)
+    ({"layers": [2, 0, 1]}, "layers[1]", "at least 1"),
+    ({"layers": [2, -1]}, "layers[1]", "at least 1"),
+    ({"layers": [2, 1.5]}, "layers[1]", "whole number"),
+    ({"layers": [2]}, "layers", "list of layer sizes"),
+    ({"layers": "2-2-1"}, "layers", "list of layer sizes"),
+    ({}, "layers", "missing"),
+    ({"lyers": [2, 1]}, "lyers", "did you mean 'layers'"),
+    ({"layers": [2, 1], "activation": "sigmod"}, "activation", "allowed: sigmoid"),
+    ({"layers": [2, 1], "activation": ["sigmoid", "tanh"]}, "activation", "one per layer"),
+    ({"layers": [2, 2, 1], "activation": ["softmax", "sigmoid"]}, "activation", "only allowed on the output"),
+    ({"layers": [2, 1], "loss": "l2"}, "loss", "allowed: half_sse"),
+    ({"layers": [2, 1], "activation": "tanh", "loss": "bce"}, "loss", "sigmoid output"),
+    ({"layers": [2, 1], "kind": "gru"}, "kind", "allowed: mlp"),
+    ({"layers": [2, 1], "naming": "fancy"}, "naming", "allowed: layered, flat"),
+    ({"layers": [1, 1], "values": {"w9": 1}}, "values.w9", "no quantity 'w9'"),
+    ({"layers": [1, 1], "values": {"x1": "abc"}}, "values.x1", "expected a number"),
+    ({"layers": [1, 1], "values": {"x1": True}}, "values.x1", "expected a number"),
+    ({"layers": [1, 1], "values": {"x1": float("nan")}}, "values.x1", "finite"),
+    ({"layers": [1, 1], "values": {"x1": 1}}, "values", "no value for t1"),
+    ({"layers": [1, 1], "values": {"z1_1": 1}}, "values.z1_1", "computed by the network"),
+    ({"layers": [1, 1], "values": {"x": [1, 2]}}, "values.x", "no quantity for x[2]"),
+    ({"layers": [1, 2], "activation": "softmax", "loss": "cross_entropy",
+      "values": {"x1": 1, "t1": 0.5, "t2": 0.2, "W1_1_1": 1, "W1_2_1": 1, "b1_1": 0, "b1_2": 0}},
+     "values", "sum to 1"),
+]
+
+
+@pytest.mark.parametrize("spec,key,words", BAD)
+def test_bad_specs_name_the_key(spec, key, words):
+    with pytest.raises(SpecError) as err:
+        network_from_spec(spec)
+    assert err.value.key == key
+    assert words in str(err.value)
+
+
+def test_values_as_arrays_and_exact_decimals():
+    net = network_from_spec({"layers": [2, 2, 2], "values": values_222()})
+    assert net.has_numbers()
+    assert net.values["W1_2_1"] * 20 == 5  # 0.25 exactly, not the nearest double
+    assert float(net.learning_rate) == 0.5
+
+
+def test_flat_naming_numbers_weights_unit_by_unit():
+    net = network_from_spec({"layers": [2, 2, 1], "naming": "flat"})
+    assert [p.name for p in net.params] == ["w1", "w2", "w3", "w4", "b1", "b2", "w5", "w6", "b3"]
+    assert net["net_h1"].op.terms == (("w1", "x1"), ("w2", "x2"))
+
+
+def test_defaults_are_sigmoid_and_half_sse():
+    net = network_from_spec({"layers": [2, 1]})
+    assert net.shape["activations"] == ["sigmoid"] and net.shape["loss"] == "half_sse"
