@@ -6,9 +6,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable
 
+from .cnn import Conv, Dense, Pooling, build_cnn
 from .errors import DeriveError
 from .mlp import Naming, build_mlp
 from .network import Network
+from .rnn import build_rnn
+from .sampling import sample_values
 
 
 def _sub(base: str, sub: str) -> str:
@@ -112,6 +115,32 @@ def _mlp_231() -> Network:
                      "2-3-1 sigmoid MLP in matrix form, loss 1/2 (output - y_T)^2", "004")
 
 
+def _rnn_2step() -> Network:
+    # note 003: o_t = W_i x + W_h h_{t-1} + b, h_t = sigma(o_t), y_t = a h_t + c, L = L_1 + L_2 with
+    # L_t = 1/2 (y_t - g_t)^2; x_0 = 1 feeds step 1 and x_1 = 0 step 2; h_0 = 0, g = (1, 1), all parameters 1.
+    net = build_rnn(2, activation="sigmoid", loss="half_sse", first_input=0, name="rnn-2step",
+                    description="Elman RNN over 2 steps, sigmoid hidden state, linear output, "
+                                "L = 1/2 (y_1 - g_1)^2 + 1/2 (y_2 - g_2)^2", note="003")
+    values = {"x_0": 1, "x_1": 0, "h_0": 0, "g_1": 1, "g_2": 1, "W_i": 1, "W_h": 1, "a": 1, "b": 1, "c": 1}
+    return net.with_values({k: Fraction(v) for k, v in values.items()})
+
+
+LENET_SEED = 5  # every max-pooling window then has a clear maximum (gap > 9e-4), so finite differences apply
+
+
+def _lenet() -> Network:
+    # the notation closing note 002: kernels k1 (six maps) and k2, biases b1 b2, maps C1 C2, pooled P1 P2,
+    # outputs o_0..o_9 (softmax), cross-entropy against a one-hot target (class 3).
+    layers = [Conv(6, 3), Pooling("max", 2), Conv(3, 2), Pooling("avg", 2), Dense(10)]
+    net = build_cnn((1, 12, 12), layers, "sigmoid", "cross_entropy", "softmax", name="lenet", note="002",
+                    description="LeNet-style CNN: 12x12 input, six 3x3 kernels k1 -> C1 (6@10x10), 2x2 max "
+                                "pooling -> P1 (6@5x5), three 2x2x6 kernels k2 -> C2 (3@4x4), 2x2 average "
+                                "pooling -> P2 (3@2x2), dense 12 -> 10, softmax, cross-entropy; sigmoid maps")
+    values = sample_values(net, LENET_SEED, decimals=2, input_decimals=1,
+                           one_hot=[f"t_{j}" for j in range(10)], label=3)
+    return net.with_values(values)
+
+
 @dataclass(frozen=True)
 class Example:
     name: str
@@ -126,6 +155,10 @@ EXAMPLES: dict[str, Example] = {e.name: e for e in [
             _mlp_222),
     Example("mlp-221-se", "002_f8e2d75a1c700bfe.txt", "2-2-1 sigmoid MLP, L = (y_true - y_pred)^2", _mlp_221_se),
     Example("mlp-231", "004_8c9fba2d71a6ddb8.txt", "2-3-1 sigmoid MLP, matrix form", _mlp_231),
+    Example("rnn-2step", "003_c489d0f6716235dc.txt", "Elman RNN over 2 steps, backprop through time, all "
+            "parameters 1", _rnn_2step),
+    Example("lenet", "002_f8e2d75a1c700bfe.txt", "LeNet-style CNN on a 12x12 input, ten classes, "
+            "numbers from a fixed seed", _lenet),
 ]}
 
 

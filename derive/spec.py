@@ -8,10 +8,12 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from . import cnn, rnn
 from .errors import SpecError
 from .examples import EXAMPLES, load_example
 from .mlp import ACTIVATIONS, LAYERED, LOSSES, build_mlp, check_choice, flat_naming
-from .network import Network
+from .network import Network, Role
+from .sampling import sample_values
 
 KINDS = ("mlp", "rnn", "cnn")
 
@@ -133,7 +135,97 @@ def mlp_from_spec(spec: Mapping[str, Any], name: str) -> Network:
     return build_mlp(layers, acts, loss, scheme, name, spec.get("description", ""))
 
 
-BUILDERS: dict[str, Callable[[Mapping[str, Any], str], Network]] = {"mlp": mlp_from_spec}
+def _seed(spec: Mapping[str, Any]) -> int | None:
+    seed = spec.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise SpecError("seed", f"expected a whole number, got {seed!r}")
+    return seed
+
+
+def rnn_from_spec(spec: Mapping[str, Any], name: str) -> Network:
+    """kind = "rnn": steps (or the length of values.x), input_size, hidden_size, output_size (default 1:
+    note 003's scalar names), activation, output_activation, loss, seed (example numbers for every leaf
+    not in [values]). Sequences in [values] are arrays over the steps: x = [1, 0], g = [1, 1]."""
+    check_keys(spec, ["kind", "name", "description", "steps", "input_size", "hidden_size", "output_size",
+                      "activation", "output_activation", "loss", "seed", "values"])
+    table = spec.get("values", {})
+    xs = table.get("x") if isinstance(table, dict) else None
+    steps = spec.get("steps")
+    if isinstance(xs, list) and not xs:
+        raise SpecError("values.x", "a sequence of length 0: give at least one step")
+    if steps is None:
+        if not isinstance(xs, list):
+            raise SpecError("steps", "missing (give steps, or the input sequence as values.x)")
+        steps = len(xs)
+    rnn.check_sizes(steps, {})
+    if isinstance(xs, list) and len(xs) != steps:
+        raise SpecError("values.x", f"has {len(xs)} steps but steps = {steps}")
+    sizes = {k: spec.get(k, 1) for k in ("input_size", "hidden_size", "output_size")}
+    for key, n in sizes.items():
+        positive_int(n, key)
+    net = rnn.build_rnn(steps, sizes["input_size"], sizes["hidden_size"], sizes["output_size"],
+                        spec.get("activation", "sigmoid"), spec.get("loss", "half_sse"),
+                        spec.get("output_activation", "linear"), name=name,
+                        description=spec.get("description", ""))
+    seed = _seed(spec)
+    return net if seed is None else net.with_values(sample_values(net, seed, keep=net.values))
+
+
+CNN_LAYER_KEYS = {"conv": ["type", "maps", "kernel"], "pool": ["type", "kind", "size"], "flatten": ["type"],
+                  "dense": ["type", "units"]}
+
+
+def cnn_layer(table: Any, i: int) -> cnn.Layer:
+    where = f"layers[{i}]"
+    if not isinstance(table, dict):
+        raise SpecError(where, f"expected a table like {{type = \"conv\", maps = 6, kernel = 3}}, got {table!r}")
+    kind = check_choice(f"{where}.type", require(table, "type", where), list(CNN_LAYER_KEYS))
+    check_keys(table, CNN_LAYER_KEYS[kind], where)
+    if kind == "conv":
+        return cnn.Conv(positive_int(require(table, "maps", where), f"{where}.maps"),
+                        positive_int(require(table, "kernel", where), f"{where}.kernel"))
+    if kind == "pool":
+        return cnn.Pooling(check_choice(f"{where}.kind", table.get("kind", "max"), cnn.POOLS),
+                           positive_int(table.get("size", 2), f"{where}.size"))
+    if kind == "flatten":
+        return cnn.Flatten()
+    return cnn.Dense(positive_int(require(table, "units", where), f"{where}.units"))
+
+
+def cnn_from_spec(spec: Mapping[str, Any], name: str) -> Network:
+    """kind = "cnn": input = [channels, height, width], layers = [{type = "conv", maps = 6, kernel = 3},
+    {type = "pool", kind = "max", size = 2}, ..., {type = "dense", units = 10}], activation,
+    output_activation, loss, label (one-hot targets: the class, from 0), seed (example numbers)."""
+    check_keys(spec, ["kind", "name", "description", "input", "layers", "activation", "output_activation",
+                      "loss", "label", "seed", "values"])
+    shape = require(spec, "input")
+    if not isinstance(shape, list) or len(shape) not in (2, 3):
+        raise SpecError("input", f"expected [channels, height, width] (or [height, width]), got {shape!r}")
+    shape = [1] + shape if len(shape) == 2 else shape
+    for i, n in enumerate(shape):
+        positive_int(n, f"input[{i}]")
+    layers = require(spec, "layers")
+    if not isinstance(layers, list) or not layers:
+        raise SpecError("layers", "expected a list of layer tables, the last {type = \"dense\", units = N}")
+    net = cnn.build_cnn(tuple(shape), [cnn_layer(t, i) for i, t in enumerate(layers)],
+                        spec.get("activation", "sigmoid"), spec.get("loss", "cross_entropy"),
+                        spec.get("output_activation", "softmax"), name=name,
+                        description=spec.get("description", ""))
+    targets = [q.name for q in net.of_role(Role.TARGET)]
+    keep = {}
+    if "label" in spec:
+        label = spec["label"]
+        if isinstance(label, bool) or not isinstance(label, int) or not 0 <= label < len(targets):
+            raise SpecError("label", f"expected a class from 0 to {len(targets) - 1}, got {label!r}")
+        keep = {t: Fraction(int(j == label)) for j, t in enumerate(targets)}
+    seed = _seed(spec)
+    if seed is not None:
+        return net.with_values(sample_values(net, seed, keep=keep, input_decimals=1))
+    return net.with_values(keep) if keep else net
+
+
+BUILDERS: dict[str, Callable[[Mapping[str, Any], str], Network]] = {
+    "mlp": mlp_from_spec, "rnn": rnn_from_spec, "cnn": cnn_from_spec}
 
 
 def network_from_spec(spec: Mapping[str, Any], name: str = "spec") -> Network:
@@ -148,7 +240,7 @@ def network_from_spec(spec: Mapping[str, Any], name: str = "spec") -> Network:
     if not isinstance(table, dict):
         raise SpecError("values", "expected a table ([values])")
     values, lr = read_values(net, table)
-    return net.with_values(values, lr) if (values or lr is not None) else net
+    return net.with_values({**net.values, **values}, lr) if (values or lr is not None) else net
 
 
 def load_spec_file(path: Path) -> Network:
