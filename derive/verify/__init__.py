@@ -1,0 +1,90 @@
+"""Checking hand-written notes, top to bottom:
+
+    note text -> formulas (segment) -> statements (parse, ir, statements)
+              -> the note's model: quantities, definitions, values (model, infer)
+              -> a verdict for every claim (check, numbers, diagnose) -> NoteReport
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import NoteError
+from .check import Checker, Verdict
+from .model import NoteModel
+from .segment import read_note
+from .statements import Statement, statements
+
+STATUSES = ("correct", "wrong", "warning", "unverifiable")
+MAX_BYTES = 2_000_000
+
+
+@dataclass
+class NoteReport:
+    path: str
+    verdicts: list[Verdict]
+    math_lines: int
+    checked_lines: int
+    remark_lines: int
+    readings: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        return {s: sum(1 for v in self.verdicts if v.status == s) for s in STATUSES}
+
+    @property
+    def share_checked(self) -> float:
+        return self.checked_lines / self.math_lines if self.math_lines else 1.0
+
+    @property
+    def has_wrong(self) -> bool:
+        return any(v.status == "wrong" for v in self.verdicts)
+
+
+def verify_text(path: str, text: str, aliases: dict[str, str] | None = None) -> NoteReport:
+    note = read_note(path, text)
+    aliases = dict(aliases or {})
+    aliases.update({str(k): str(v) for k, v in (note.front_matter.get("aliases") or {}).items()})
+    stmts, unreadable, remarks = statements(note)
+    model = NoteModel(stmts, aliases)
+    checker = Checker(model, text)
+    verdicts: list[Verdict] = []
+    read_lines: set[int] = set()
+    for st in stmts:
+        got = checker.judge(st)
+        verdicts.extend(got)
+        if not got or any(v.status != "unverifiable" for v in got):
+            read_lines.update(_lines(st))
+    for f in model.findings:
+        verdicts.append(Verdict(f.line, 1, f.status, note.line_text(f.line).strip(), None, f.message, "values"))
+    for u in unreadable:
+        verdicts.append(Verdict(u.line, u.col, "unverifiable", note.line_text(u.line).strip(), None,
+                                f"cannot read this formula: {u.message}", "parsing"))
+    verdicts.sort(key=lambda v: (v.line, v.col))
+    claim_lines = {v.line for v in verdicts}
+    unverifiable_lines = {line for line in claim_lines
+                          if all(v.status == "unverifiable" for v in verdicts if v.line == line)}
+    checked = (read_lines | claim_lines) - unverifiable_lines
+    remark_only = {f.line for f in remarks} - checked - unverifiable_lines
+    return NoteReport(path, verdicts, len(checked | unverifiable_lines), len(checked), len(remark_only),
+                      sorted(set(model.readings.values())))
+
+
+def verify_file(path: str | Path, aliases: dict[str, str] | None = None) -> NoteReport:
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as e:
+        raise NoteError(str(path), f"cannot read: {e.strerror}") from None
+    if len(data) > MAX_BYTES:
+        raise NoteError(str(path), f"larger than {MAX_BYTES // 1_000_000} MB; notes are text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise NoteError(str(path), f"not UTF-8 text (byte {e.start})") from None
+    return verify_text(str(path), text.replace("\r\n", "\n"), aliases)
+
+
+def _lines(st: Statement) -> set[int]:
+    return {st.formula.line}

@@ -1,0 +1,73 @@
+"""Names as notes write them: one quantity, many spellings.
+
+`\\text{out}_{o1}`, `o_1^{out}` and `out_{o1}` are one name; `W5` is `w_5`; `pred_{o1}` is
+`out_{o1}`. Matching tries the exact spelling first and then looser readings, and every loose
+reading is reported ("read W5 as w_5") so the user can see what was assumed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SYNONYMS = {
+    "pred": "out", "predicted": "out", "prediction": "out", "output": "out", "yhat": "out",
+    "true": "target", "truth": "target", "target": "target",
+    "lr": "eta", "learning": "eta", "eta": "eta",
+}
+LEARNING_RATE = (("learning", "rate"), ("lr",), ("eta",), ("alpha",), ("learningrate",))
+
+
+@dataclass(frozen=True)
+class Match:
+    key: tuple[str, ...]
+    how: str  # "" for an exact match, else a phrase for the report
+
+
+def _lower(key: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(t.lower() for t in key)
+
+
+def _bag(key: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted(_lower(key)))
+
+
+def _synonyms(key: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted(SYNONYMS.get(t.lower(), t.lower()) for t in key))
+
+
+def find(key: tuple[str, ...], known: list[tuple[str, ...]]) -> Match | None:
+    """The known name this spelling stands for, trying stricter readings first; None if none or
+    if a reading is ambiguous."""
+    if key in known:
+        return Match(key, "")
+    for how, norm in (("a different case", _lower), ("its parts in another order", _bag),
+                      ("a synonym", _synonyms)):
+        hits = [k for k in known if norm(k) == norm(key)]
+        if len(hits) == 1:
+            return Match(hits[0], how)
+        if len(hits) > 1:
+            return None
+    if "^hat" in key:  # OCR turns a ∂ into a hat: ∂o_{o1}^{out} read as \hat{o}_{o1}^{out}
+        rest = tuple(t for t in key if t != "^hat")
+        for drop in range(len(rest)):
+            if len(rest[drop]) == 1:
+                trimmed = rest[:drop] + rest[drop + 1:]
+                hits = [k for k in known if _bag(k) == _bag(trimmed)]
+                if len(hits) == 1:
+                    return Match(hits[0], "a hat as a ∂")
+    return None
+
+
+def display(key: tuple[str, ...]) -> str:
+    """A plain-text spelling for messages: out_o1, w5, y^hat."""
+    parts = [t for t in key if not t.startswith("^") and t != "·"]
+    labels = [t[1:] for t in key if t.startswith("^")]
+    text = "_".join(parts) if parts else "?"
+    if "hat" in labels:
+        text = text + "^"
+        labels.remove("hat")
+    return text + "".join(f"^{lab}" for lab in labels)
+
+
+def is_learning_rate(key: tuple[str, ...]) -> bool:
+    return _lower(key) in LEARNING_RATE

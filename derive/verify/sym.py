@@ -1,0 +1,195 @@
+"""The intermediate form to SymPy expressions, in a note's scope (which names are quantities, which
+are functions). Built node by node from our own tree: note text never reaches sympify."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import sympy as sp
+
+from ..symbols import Relu, Sigmoid
+from .ir import (BigSum, Declare, Deriv, Differential, Exp, Func, Juxt, LeftLabel, Matrix, Num, Op, Opaque, Paren,
+                 Ref, Relation)
+
+
+class Unverifiable(Exception):
+    """The claim uses something that cannot be given a meaning; the message says what."""
+
+
+class Dv(sp.Function):
+    """d(of)/d(wrt) as the note writes it, resolved later against the note's definitions."""
+
+    nargs = 2
+
+
+class Scope(Protocol):
+    def symbol(self, ref: Ref) -> sp.Symbol: ...       # raises Unverifiable for unknown names
+    def function(self, ref: Ref) -> str | None: ...    # sigma, exp, ... or None if not a function
+    def call(self, name: str, arg: sp.Expr, prime: int = 0) -> sp.Expr: ...
+
+
+_FUNCS = {
+    "sigma": lambda a: Sigmoid(a),
+    "exp": sp.exp,
+    "log": sp.log,
+    "tanh": sp.tanh,
+    "relu": lambda a: Relu(a),
+}
+
+
+def apply(fn: str, arg: sp.Expr, prime: int = 0) -> sp.Expr:
+    if fn not in _FUNCS:
+        raise Unverifiable(f"the function {fn} is not defined in the note")
+    if prime == 0:
+        return _FUNCS[fn](arg)
+    u = sp.Dummy("u")
+    d = sp.diff(_FUNCS[fn](u), u, prime)
+    return d.subs(u, arg)
+
+
+def to_sympy(node, scope: Scope) -> sp.Expr:  # noqa: C901 - one dispatch, top to bottom
+    if isinstance(node, Num):
+        return sp.Rational(node.value.numerator, node.value.denominator)
+    if isinstance(node, Ref):
+        sym = scope.symbol(Ref(node.tokens, node.tex, node.hat))
+        if node.power is not None:
+            labelled = _labelled(node, scope)
+            return labelled if labelled is not None else sym ** node.power
+        return sym
+    if isinstance(node, Op):
+        args = [_scalar(to_sympy(a, scope)) for a in node.args]
+        try:
+            return _op(node.kind, args)
+        except (TypeError, ValueError, sp.ShapeError) as e:
+            raise Unverifiable("matrices and numbers of shapes that do not fit together") from e
+    if isinstance(node, Paren):
+        if len(node.items) == 1 and not isinstance(node.items[0], Relation):
+            return to_sympy(node.items[0], scope)
+        if not node.items:
+            raise Unverifiable("empty brackets")
+        if node.square and not any(isinstance(i, Relation) for i in node.items):
+            return sp.ImmutableMatrix([[to_sympy(i, scope) for i in node.items]])
+        raise Unverifiable("a list of values where one value is expected")
+    if isinstance(node, Exp):
+        return sp.exp(to_sympy(node.arg, scope))
+    if isinstance(node, Juxt):
+        return _juxt(node, scope)
+    if isinstance(node, Deriv):
+        if node.of is None:
+            raise Unverifiable("a derivative operator with nothing to act on")
+        return Dv(to_sympy(node.of, scope), to_sympy(node.wrt, scope))
+    if isinstance(node, Func):
+        raise Unverifiable(f"the function {node.name} without an argument")
+    if isinstance(node, Matrix):
+        return sp.ImmutableMatrix([[to_sympy(c, scope) for c in row] for row in node.rows])
+    if isinstance(node, Opaque):
+        raise Unverifiable(node.reason)
+    if isinstance(node, (BigSum, Declare, Differential, LeftLabel, Relation)):
+        raise Unverifiable("notation that does not stand for a value here")
+    raise Unverifiable(f"cannot read {type(node).__name__}")
+
+
+def _scalar(e):
+    """A 1×1 matrix is its entry."""
+    if isinstance(e, sp.MatrixBase) and e.shape == (1, 1):
+        return e[0, 0]
+    return e
+
+
+def _op(kind: str, args: list):
+    a = args[0]
+    if kind == "+":
+        return a + args[1]
+    if kind == "-":
+        return a - args[1]
+    if kind == "*":
+        return a * args[1]
+    if kind == "/":
+        return a / args[1]
+    if kind == "neg":
+        return -a
+    return a ** args[1]
+
+
+def _labelled(node: Ref, scope: Scope) -> sp.Expr | None:
+    """z_{h1}^1: a layer label when the note knows that name with the label, else a power."""
+    try:
+        return scope.symbol(Ref(node.tokens + (f"^{node.power}",), node.tex, node.hat))
+    except Unverifiable:
+        return None
+
+
+def _juxt(node: Juxt, scope: Scope) -> sp.Expr:
+    left, right = node.left, node.right
+    if isinstance(left, Deriv) and left.of is None:  # d/dx (expr)
+        return Dv(to_sympy(right, scope), to_sympy(left.wrt, scope))
+    if isinstance(left, Juxt) and isinstance(left.right, (Func, Ref)) and isinstance(right, Paren) \
+            and _is_call(left.right, scope):
+        return to_sympy(left.left, scope) * _call(left.right, right, scope)
+    if isinstance(left, BigSum):
+        return _sum(left, right, scope)
+    if isinstance(right, Paren) and isinstance(left, (Func, Ref)) and _is_call(left, scope):
+        return _call(left, right, scope)
+    try:
+        return _scalar(to_sympy(left, scope)) * _scalar(to_sympy(right, scope))
+    except (TypeError, ValueError, sp.ShapeError) as e:
+        raise Unverifiable("matrices and numbers of shapes that do not fit together") from e
+
+
+def _is_call(f, scope: Scope) -> bool:
+    return isinstance(f, Func) or scope.function(f) is not None
+
+
+def _call(f, paren: Paren, scope: Scope) -> sp.Expr:
+    if len(paren.items) != 1 or isinstance(paren.items[0], Relation):
+        raise Unverifiable("a function of several arguments")
+    arg = to_sympy(paren.items[0], scope)
+    if isinstance(f, Func):
+        return scope.call(f.name, arg, f.prime)
+    return scope.call(scope.function(f), arg, 0)
+
+
+def _sum(op: BigSum, body, scope: Scope) -> sp.Expr:
+    """Σ_{i=a}^{b} body with numeric bounds: written out term by term."""
+    if not (isinstance(op.sub, Paren) and len(op.sub.items) == 1 and isinstance(op.sub.items[0], Relation)):
+        raise Unverifiable("a sum without a range i = a … b")
+    rel = op.sub.items[0].chain
+    index = rel.members[0].node
+    lo = to_sympy(rel.members[1].node, scope)
+    hi = to_sympy(op.sup, scope) if op.sup is not None else None
+    if not isinstance(index, Ref) or hi is None or not (lo.is_Integer and hi.is_Integer):
+        raise Unverifiable("a sum whose range is not given in numbers")
+    if int(hi) - int(lo) > 50:
+        raise Unverifiable("a sum of more than 50 terms")
+    letter = index.tokens[0]
+    terms = []
+    for k in range(int(lo), int(hi) + 1):
+        terms.append(to_sympy(substitute_index(body, letter, k), scope))
+    return sp.Add(*terms)
+
+
+def substitute_index(node, letter: str, k: int):
+    """The node with the index letter replaced by k in every name (y_i -> y_1, x_{i} -> x_1)."""
+    if isinstance(node, Ref):
+        tokens = tuple(_index_token(t, letter, k) for t in node.tokens)
+        return Ref(tokens, node.tex, node.hat, node.power)
+    if isinstance(node, Op):
+        return Op(node.kind, tuple(substitute_index(a, letter, k) for a in node.args))
+    if isinstance(node, Juxt):
+        return Juxt(substitute_index(node.left, letter, k), substitute_index(node.right, letter, k))
+    if isinstance(node, Paren):
+        return Paren(tuple(substitute_index(a, letter, k) for a in node.items), node.square)
+    if isinstance(node, Deriv):
+        return Deriv(substitute_index(node.of, letter, k) if node.of is not None else None,
+                     substitute_index(node.wrt, letter, k), node.partial)
+    if isinstance(node, Exp):
+        return Exp(substitute_index(node.arg, letter, k))
+    return node
+
+
+def _index_token(t: str, letter: str, k: int) -> str:
+    if t == letter:
+        return str(k)
+    if len(t) >= 2 and t.endswith(letter) and t[:-1].isalpha() and len(t[:-1]) == 1:
+        return t[:-1] + str(k)
+    return t

@@ -1,0 +1,317 @@
+"""The values a note gives, and the exact values that follow from them.
+
+Values come from lists (`x_0 = 1, x_1 = 0`) and from substitutions: `h_1 = w_{11} i_1 + …` followed
+by `= (0.15 × 0.05) + …` says w_{11} = 0.15 and i_1 = 0.05. Factors of a product may be written in
+either order, so each substitution is lined up the way that best fits: numbers the note computed
+earlier go with computed quantities, given numbers with inputs and parameters.
+
+Where the note gives a leaf two values, the majority wins and the rest are findings; two leaves
+whose values are exchanged in one substitution are a swap; a leaf given another value inside one
+definition only keeps that value there (two quantities sharing a name). A computed quantity written
+with the number of another one (h_1 with the value of out H_1) is read as that other one from that
+line on, and said so.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from fractions import Fraction
+
+import mpmath
+import sympy as sp
+
+from .align import align
+from .evaluate import PRECISION, evaluate
+from .ir import Num, Ref
+from .names import display
+from .statements import is_numeric
+from .sym import Unverifiable
+
+
+@dataclass
+class Seen:
+    """A leaf (or a computed quantity) seen with a number in one statement."""
+
+    key: tuple[str, ...]
+    value: Fraction
+    decimals: int
+    line: int
+    context: tuple[str, ...] | None   # the quantity the statement is about
+    listed: bool                      # from a value list (x_0 = 1), not a substitution
+
+
+def rounds_to(x, n: Num) -> bool:
+    return abs(x - mpmath.mpf(n.value.numerator) / n.value.denominator) <= mpmath.mpf(10) ** -n.decimals / 2 * (
+        1 + mpmath.mpf("1e-12"))
+
+
+def collect_values(model) -> None:
+    results = _results(model)
+    model.claimed = _claimed(model)
+    seen = _seen(model, results)
+    _choose(model, seen)
+    model.exact = exact_values(model)
+    _placeholders(model, seen)
+    model.exact = exact_values(model)
+    _drift(model, seen)
+    model.exact = exact_values(model)
+    _value_aliases(model, seen)
+    model.exact = exact_values(model)
+    model.findings.sort(key=lambda f: f.line)
+
+
+def _results(model) -> list[Num]:
+    """Numbers the note computed: the last member of a chain about something."""
+    out = []
+    for st in model.statements:
+        last = st.members[-1].node
+        if isinstance(last, Num) and len(st.members) > 1 and last.decimals >= 2:
+            out.append(last)
+    return out
+
+
+def _claimed(model) -> dict:
+    """The value the note states for each quantity it computes (the first one), with its line."""
+    out: dict = {}
+    for st in model.statements:
+        key = _subject(model, st)
+        last = st.members[-1].node
+        if key is not None and isinstance(last, Num) and key not in out:
+            out[key] = (last, st.formula.line)
+    return out
+
+
+def _subject(model, st):
+    first = st.subject.node if st.subject is not None else None
+    if isinstance(first, Ref):
+        q = model.resolve(first)
+        return q.key if q is not None else None
+    return None
+
+
+def _seen(model, results: list[Num]) -> list[Seen]:
+    result_values = {r.value for r in results}
+
+    def prefer(pairs) -> int:
+        """Numbers the note computed line up with computed quantities, given ones with leaves."""
+        score = 0
+        for x, y in pairs:
+            if not (isinstance(x, Ref) and isinstance(y, Num)):
+                continue
+            q = model.resolve(x)
+            if q is None:
+                continue
+            computed_looking = y.value in result_values
+            score += 1 if (q.definition is not None) == computed_looking else 0
+        return score
+
+    model.prefer = prefer
+    out = []
+    for st in model.statements:
+        context = _subject(model, st)
+        for i, left, rel, right in st.pairs:
+            if rel not in ("=", "->"):
+                continue
+            if isinstance(left.node, Ref) and isinstance(right.node, Num):
+                q = model.resolve(left.node)
+                if q is not None:
+                    out.append(Seen(q.key, right.node.value, right.node.decimals, st.formula.line, context,
+                                    q.definition is None))
+            elif is_numeric(right.node) and not is_numeric(left.node):
+                from .infer import _definition_form
+
+                form = _definition_form(model, left.node) if isinstance(left.node, Ref) else left.node
+                for x, y in align(form, right.node, prefer) or []:
+                    if isinstance(x, Ref) and isinstance(y, Num):
+                        q = model.resolve(x)
+                        if q is not None:
+                            out.append(Seen(q.key, y.value, y.decimals, st.formula.line, context, False))
+    return out
+
+
+def _choose(model, seen: list[Seen]) -> None:
+    """Each leaf's value: the one the note gives most often; the rest are findings or local."""
+    from .model import Binding, Finding
+
+    by_key = defaultdict(list)
+    for s in seen:
+        q = model.quantities.get(s.key)
+        if q is not None and q.definition is None:
+            by_key[s.key].append(s)
+            model.bindings.append(Binding(s.key, s.value, s.decimals, s.line))
+    chosen: dict = {}
+    for key, ss in by_key.items():
+        counts = Counter(s.value for s in ss)
+        best = max(counts.values())
+        chosen[key] = next(s.value for s in ss if counts[s.value] == best)
+    model.values.update(chosen)
+    # conflicts, statement by statement
+    by_line = defaultdict(list)
+    for key, ss in by_key.items():
+        for s in ss:
+            if s.value != chosen[key]:
+                by_line[(s.line, s.context)].append(s)
+    for (line, context), ss in sorted(by_line.items(), key=lambda kv: kv[0][0]):
+        swapped = {id(s) for s in ss for t in ss if s is not t and s.value == chosen[t.key] and t.value == chosen[s.key]}
+        for s in ss:
+            if id(s) in swapped:
+                continue  # two leaves exchanged: the substitution's own verdict says which
+            where = sorted({x.line for x in by_key[s.key] if x.value == chosen[s.key]})
+            lines = f"line{'s' if len(where) > 1 else ''} {', '.join(map(str, where))}"
+            if s.listed or context is None:
+                model.findings.append(Finding(line, "wrong", f"{display(s.key)} = {_num(s.value)} here, but "
+                                                             f"{_num(chosen[s.key])} on {lines}"))
+            else:
+                _split(model, s.key, context, s.value)
+                model.findings.append(Finding(line, "warning",
+                                              f"{display(s.key)} is {_num(s.value)} here but {_num(chosen[s.key])} "
+                                              f"on {lines}: two different quantities share the name "
+                                              f"{display(s.key)} (read as {_num(s.value)} in {display(context)})"))
+
+
+def _split(model, key: tuple, context: tuple, value: Fraction) -> None:
+    """One name, two quantities: inside `context` the name gets a quantity of its own."""
+    from .model import Quantity
+
+    ctx = model.quantities.get(context)
+    old = model.quantities[key]
+    if ctx is None or ctx.definition is None or old.symbol not in ctx.definition.free_symbols:
+        return
+    new_key = key + (f"@{display(context)}",)
+    q = Quantity(new_key, sp.Symbol(f"{old.symbol.name}_{len(model.quantities)}"), old.tex)
+    model.quantities[new_key] = q
+    model.values[new_key] = value
+    ctx.definition = ctx.definition.xreplace({old.symbol: q.symbol})
+
+
+def _num(x: Fraction) -> str:
+    return f"{float(x):.10g}"
+
+
+def _placeholders(model, seen: list[Seen]) -> None:
+    """`out H_1 = 1/(1 + e^{-z})` and `out H_2 = 1/(1 + e^{-z})`: a letter that two definitions share
+    word for word, or that the note fills in with another quantity's value, is a placeholder for
+    the quantity just computed (or for the one whose value was filled in)."""
+    order = sorted((q for q in model.computed() if q.def_line is not None), key=lambda q: q.def_line)
+    leaves = {q.symbol for q in model.leaves()}
+    twins_of = {q.key: [c for c in order if c is not q and c.definition == q.definition] for q in order}
+    for q in order:
+        free = [z for z in q.definition.free_symbols if z in leaves]
+        if len(free) != 1:
+            continue
+        z = free[0]
+        zkey = _key(model, z)
+        twins = twins_of[q.key]
+        given = [s for s in seen if s.key == zkey and s.context == q.key]
+        candidates = [c for c in order if c.def_line <= q.def_line and c is not q and not twins.count(c)
+                      and z not in c.definition.free_symbols]
+        pick = None
+        if given:
+            n = Num(given[0].value, "", given[0].decimals)
+            hits = [c for c in candidates if c.symbol in model.exact and rounds_to(model.exact[c.symbol], n)]
+            pick = hits[-1] if hits else None
+        elif twins and candidates:
+            pick = candidates[-1]
+        if pick is not None:
+            q.definition = q.definition.xreplace({z: pick.symbol})
+            model.readings[(zkey, q.key)] = f"read {display(zkey)} in {display(q.key)} as {display(pick.key)}"
+
+
+def _key(model, s):
+    return next((k for k, q in model.quantities.items() if q.symbol == s), None)
+
+
+def loosely_tied(model) -> set:
+    """Leaves that only quantities nothing else uses (and that are not the loss) are made of:
+    `E_1 = ½(true − predicted)²` says nothing about which target or output is meant."""
+    from .infer import orphans
+
+    used_by = defaultdict(set)
+    for q in model.computed():
+        for s in q.definition.free_symbols:
+            used_by[s].add(q.key)
+    users = {s for q in model.computed() for s in q.definition.free_symbols}
+    sinks = {q.key for q in model.computed() if q.symbol not in users and q.key != model.loss}
+    loose = {q.key for q in model.leaves() if used_by[q.symbol] and used_by[q.symbol] <= sinks}
+    return loose | orphans(model)
+
+
+def _generic(key: tuple[str, ...]) -> bool:
+    """A plain word (true, predicted), not an indexed name like w7 or x_1."""
+    return len(key) == 1 and key[0].isalpha() and len(key[0]) > 1
+
+
+def _value_aliases(model, seen: list[Seen]) -> None:
+    """A name tied to nothing, given a number that is the value of exactly one quantity."""
+    from .infer import _alias, orphans
+
+    lonely = loosely_tied(model)
+    lr = model.learning_rate()
+    for s in seen:
+        if s.key not in lonely or s.key not in model.quantities or (lr is not None and s.key == lr.key):
+            continue
+        if not _generic(s.key) and s.key not in orphans(model):
+            continue
+        n = Num(s.value, "", s.decimals)
+        hits = [q for q in model.quantities.values() if q.key != s.key and q.symbol in model.exact
+                and q.key not in lonely and rounds_to(model.exact[q.symbol], n)]
+        if len(hits) == 1:
+            _alias(model, s.key, hits[0].key, f"its value {_num(s.value)} is that of {display(hits[0].key)}")
+            model.values.pop(s.key, None)
+            lonely = loosely_tied(model)
+
+
+def _drift(model, seen: list[Seen]) -> None:
+    """h_1 given the value of out H_1: from that line on, h_1 means out H_1."""
+    from .model import Finding
+
+    for s in sorted(seen, key=lambda s: s.line):
+        q = model.quantities.get(s.key)
+        if q is None or q.definition is None or q.symbol not in model.exact or s.decimals < 2:
+            continue
+        n = Num(s.value, "", s.decimals)
+        if rounds_to(model.exact[q.symbol], n) or s.key in model.drift:
+            continue
+        hits = [c for c in model.computed() if c is not q and c.symbol in model.exact
+                and rounds_to(model.exact[c.symbol], n)]
+        if not hits:  # the number the note itself gave another quantity
+            hits = [c for c in model.computed() if c is not q and c.key in model.claimed
+                    and model.claimed[c.key][0].value == s.value]
+        if len(hits) != 1:
+            continue
+        other = hits[0]
+        model.drift[s.key] = (other.key, s.line)
+        ctx = model.quantities.get(s.context) if s.context else None
+        for c in model.computed():  # definitions from this statement on use the new reading
+            if c.def_line is not None and (c.def_line >= s.line or c is ctx) and c is not other:
+                c.definition = c.definition.xreplace({q.symbol: other.symbol})
+        model.findings.append(Finding(s.line, "warning",
+                                      f"{display(s.key)} is used here with the value of {display(other.key)} "
+                                      f"({_num(s.value)}); {display(s.key)} was defined on line {q.def_line} with "
+                                      f"the value {mpmath.nstr(model.exact[q.symbol], 6)}: read as "
+                                      f"{display(other.key)} from here on"))
+
+
+def exact_values(model) -> dict:
+    """Every quantity whose value follows from the given values, at high precision."""
+    with mpmath.workdps(PRECISION):
+        out = {q.symbol: _mp(v) for k, v in model.values.items() if (q := model.quantities.get(k)) is not None}
+        pending = [q for q in model.quantities.values() if q.definition is not None]
+        progress = True
+        while pending and progress:
+            progress = False
+            for q in list(pending):
+                if q.definition.free_symbols <= set(out):
+                    try:
+                        out[q.symbol] = evaluate(q.definition, out)
+                    except (ValueError, ZeroDivisionError, TypeError, Unverifiable):
+                        pass
+                    pending.remove(q)
+                    progress = True
+    return out
+
+
+def _mp(v: Fraction):
+    return mpmath.mpf(v.numerator) / v.denominator
+
