@@ -14,7 +14,7 @@ from . import numeric
 from .engine import derive
 from .errors import DeriveError
 from .examples import EXAMPLES
-from .present import check_summary, to_json, to_text
+from .present import to_json, to_text
 from .spec import load_target, number
 
 CHECK_TOLERANCE = 1e-6  # |symbolic - finite difference| / max(1, |gradient|) beyond which --check fails
@@ -66,6 +66,12 @@ def gradients(target: str, as_json: bool, check: bool, lr: str | None, steps: in
             click.echo(f"derive: check failed: relative disagreement {worst:.2e} > {CHECK_TOLERANCE:g}", err=True)
             return 1
     return 0
+
+from .cli_docs import build_gallery, doc, handout  # noqa: E402
+
+cli.add_command(doc)
+cli.add_command(handout)
+cli.add_command(build_gallery)
 
 
 def main(argv: list[str] | None = None) -> int:

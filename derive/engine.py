@@ -179,6 +179,16 @@ class Gradient:
     def best_form(self) -> sp.Expr:
         return self.compact if self.compact is not None else self.delta_form
 
+    def _repr_markdown_(self) -> str:
+        from .document import markdown
+
+        return markdown(self)
+
+    def _repr_latex_(self) -> str:
+        from .document import latex
+
+        return latex(self)
+
 
 @dataclass
 class Derivation:
@@ -204,6 +214,16 @@ class Derivation:
     def expanded(self, param: str) -> sp.Expr:
         """The gradient in inputs and parameters alone (can be very large; shown only on request)."""
         return expand_in_leaves(self.network, self.gradients[param].best_form, self.signals)
+
+    def _repr_markdown_(self) -> str:
+        from .document import markdown
+
+        return markdown(self)
+
+    def _repr_latex_(self) -> str:
+        from .document import latex
+
+        return latex(self)
 
 
 # --- the derivation ----------------------------------------------------------------------------
