@@ -73,6 +73,10 @@ cli.add_command(doc)
 cli.add_command(handout)
 cli.add_command(build_gallery)
 
+from .cli_verify import verify  # noqa: E402
+
+cli.add_command(verify)
+
 
 def main(argv: list[str] | None = None) -> int:
     try:

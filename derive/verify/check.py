@@ -167,6 +167,9 @@ class Checker:
                 return None  # x → z: an arrow between things of different shapes maps, not equates
             return self._matrix(ea, eb)
         self._known(ea)
+        placeholder = self._placeholder(eb)
+        if placeholder is not None:
+            return self._instantiate(ea, eb, placeholder)
         self._known(eb)
         ra, rb = self.resolve(ea), self.resolve(eb)
         if self.equal(ra, rb):
@@ -186,6 +189,48 @@ class Checker:
         reason = diagnose(self, ea, eb, ra, rb, (a, b))
         shown = self.text_of(expected if expected is not None else ea)
         return "wrong", shown, reason, "random points"
+
+    def _placeholder(self, e: sp.Expr) -> sp.Symbol | None:
+        """`S(x)(1 - S(x))`, x tied to nothing (or to the input vector): x is a placeholder for the
+        argument of the function, when it appears only inside calls."""
+        from ..symbols import Sigmoid
+
+        loose = self._lonely() | {self.model.quantities[k].symbol for k in self.model.declared_vectors
+                                  if k in self.model.quantities}
+        free = [s for s in e.free_symbols if s in loose]
+        if len(free) != 1:
+            return None
+        x = free[0]
+        stripped = e.replace(lambda n: isinstance(n, (Sigmoid, sp.exp)) and n.has(x), lambda n: sp.Integer(1))
+        return x if not stripped.has(x) else None
+
+    def _instantiate(self, ea: sp.Expr, eb: sp.Expr, x: sp.Symbol):
+        """Read the placeholder as each argument the other side applies a sigmoid or e^ to."""
+        from ..symbols import Sigmoid
+        from .diagnose import diagnose
+
+        ra = self.resolve(ea)
+        candidates = []
+        for atom in sorted(ea.atoms(Sigmoid, sp.exp) | self.expand(ea).atoms(Sigmoid, sp.exp), key=str):
+            arg = atom.args[0]
+            candidates.append(-arg if isinstance(atom, sp.exp) else arg)
+        name = self.printer_names.get(x, str(x))
+        for c in dict.fromkeys(candidates):
+            trial = self.resolve(eb.xreplace({x: c}))
+            self._known(trial)
+            reading = f"reading {name} as {self.text_of(self.pretty(c))}"
+            if self.equal(ra, trial):
+                return "correct", None, f"{reading}: equal as functions of the inputs and parameters", "random points"
+            reason = diagnose(self, ea, eb, ra, trial)
+            if "factor" in reason or "sign" in reason:
+                return "wrong", self.text_of(self.named(ea)), f"{reading}, {reason}", "random points"
+        raise Unverifiable(f"{name} stands for no quantity of the note here")
+
+    def pretty(self, e: sp.Expr) -> sp.Expr:
+        """Definitions folded back into the names the note gave them."""
+        defs = {q.definition: q.symbol for q in self.model.quantities.values()
+                if q.definition is not None and not q.definition.is_Symbol}
+        return e.xreplace(defs)
 
     def _matrix(self, ea, eb):
         if not (isinstance(ea, sp.MatrixBase) and isinstance(eb, sp.MatrixBase)) or ea.shape != eb.shape:

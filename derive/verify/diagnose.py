@@ -59,8 +59,9 @@ def _candidates(ck, exprs) -> list[tuple[str, sp.Expr]]:
     out = [(display(q.key), q.symbol) for q in ck.model.quantities.values()]
     for e in exprs:
         for s_ in sorted(e.atoms(Sigmoid), key=str):
-            out.append((ck.text_of(s_), s_))
-            out.append((f"{ck.text_of(s_)}(1 - {ck.text_of(s_)})", s_ * (1 - s_)))
+            shown = ck.text_of(ck.pretty(s_))
+            out.append((shown, s_))
+            out.append((f"{shown}(1 - {shown})", s_ * (1 - s_)))
     for q in ck.model.quantities.values():
         out.append((f"{display(q.key)}(1 - {display(q.key)})", q.symbol * (1 - q.symbol)))
     return out

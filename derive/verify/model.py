@@ -66,7 +66,9 @@ class NoteModel:
         self.drift: dict[tuple[str, ...], tuple[tuple[str, ...], int]] = {}  # name -> (read as, from line)
         self.exact: dict = {}
         self._index: dict[tuple[str, int], int] = {}
-        self._user_aliases = {tuple(k.split()): tuple(v.split()) for k, v in (aliases or {}).items()}
+        self._user_aliases = {name_key(k): name_key(v) for k, v in (aliases or {}).items()}
+        self.findings.extend(Finding(1, "warning", f"the alias {k} = {v} could not be read and is not used")
+                             for k, v in (aliases or {}).items() if name_key(k) is None or name_key(v) is None)
         self._build()
 
     # --- names -----------------------------------------------------------------------------
@@ -218,11 +220,15 @@ class NoteModel:
                     self.resolve(ref, create=True)
 
     def _apply_user_aliases(self) -> None:
+        """Aliases from front matter or --spec: `w_41: w_a`."""
         for a, b in self._user_aliases.items():
+            if a is None or b is None:
+                continue
             target = self.resolve(Ref(b, " ".join(b)))
-            if target is not None:
+            if target is not None and target.key != a:
                 self.aliases[a] = target.key
                 self.quantities.pop(a, None)
+                self.readings[a] = f"read {display(a)} as {display(target.key)} (declared)"
 
     def _function_definitions(self) -> None:
         """`S(x) = 1/(1 + e^{-x})`: a function of the note; the sigmoid when it is one."""
@@ -337,6 +343,22 @@ class NoteModel:
             if is_learning_rate(q.key):
                 return q
         return None
+
+
+def name_key(text: str) -> tuple[str, ...] | None:
+    """A name written in the note's notation (w_{41}, \\text{out}_{o1}) as the key the model uses."""
+    from lark.exceptions import UnexpectedInput
+
+    from .ir import Builder, Unsupported
+    from .parse import parser
+
+    try:
+        chains = Builder().chains(parser().parse(str(text)))
+    except (Unsupported, UnexpectedInput):
+        return None
+    if len(chains) == 1 and len(chains[0].members) == 1 and isinstance(chains[0].members[0].node, Ref):
+        return chains[0].members[0].node.key
+    return None
 
 
 def _symbolic(node) -> bool:

@@ -66,7 +66,8 @@ def display(key: tuple[str, ...]) -> str:
     if "hat" in labels:
         text = text + "^"
         labels.remove("hat")
-    return text + "".join(f"^{lab}" for lab in labels)
+    layers = "".join(f"({lab})" for lab in labels if lab.isdigit())
+    return (f"{text}^{layers}" if layers else text) + "".join(f"^{lab}" for lab in labels if not lab.isdigit())
 
 
 def is_learning_rate(key: tuple[str, ...]) -> bool:

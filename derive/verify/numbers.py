@@ -202,8 +202,12 @@ def _substitution(ck, a, b, x):
         d = _ulps(v, num)
         q = model.resolve(name, line=ck.line) if isinstance(name, Ref) else None
         label = display(q.key) if q is not None else ck.text_of(ck.sym(name))
+        claimed = model.claimed.get(q.key) if q is not None else None
         if d > HALF + EPS and num.decimals >= 2 and d <= 1 + EPS:
             slips.append(f"{label} = {fmt(v, num.decimals + 2)} is written {num.text}")
+        elif d > HALF + EPS and claimed is not None and claimed[0].value == num.value and claimed[1] < ck.line:
+            slips.append(f"{num.text} is the note's {label} from line {claimed[1]}, where it is off "
+                         f"(exact {fmt(v, num.decimals + 2)})")
         elif d > HALF + EPS and not (not is_rounded(model, num) and d == 0):
             wrongs.append(f"{label} is {fmt(v)}, written {num.text}")
     if wrongs:

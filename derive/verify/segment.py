@@ -75,7 +75,7 @@ _QUAD = re.compile(r"\\q?quad(?![a-zA-Z])")
 
 
 def _row_vectors(text: str) -> str:
-    """`[w_a \quad w_b \quad w_c]`: inside square brackets, wide spaces separate entries."""
+    """`[w_a \\quad w_b \\quad w_c]`: inside square brackets, wide spaces separate entries."""
     out, depth = list(text), 0
     for i, c in enumerate(text):
         if c == "[":

@@ -49,6 +49,7 @@ def rounds_to(x, n: Num) -> bool:
 def collect_values(model) -> None:
     results = _results(model)
     model.claimed = _claimed(model)
+    _numeric_definitions(model)
     seen = _seen(model, results)
     _choose(model, seen)
     model.exact = exact_values(model)
@@ -69,6 +70,58 @@ def _results(model) -> list[Num]:
         if isinstance(last, Num) and len(st.members) > 1 and last.decimals >= 2:
             out.append(last)
     return out
+
+
+def _numeric_definitions(model) -> None:
+    """`out_{o2} = 1/(1 + e^{-1.2243})` with 1.2243 the note's value of net_{o2}: out_{o2} = σ(net_{o2})."""
+    from .ir import Exp, Juxt, Op, Paren
+    from .sym import to_sympy
+
+    by_value = defaultdict(list)
+    for key, (n, _) in model.claimed.items():
+        q = model.quantities.get(key)
+        if q is not None and q.definition is not None and n.decimals >= 2:
+            by_value[n.value].append(key)
+
+    used: set = set()
+
+    def swap(node):
+        if isinstance(node, Num) and len(by_value.get(node.value, [])) == 1:
+            key = by_value[node.value][0]
+            used.add(key)
+            return Ref(key, display(key)), True
+        if isinstance(node, Op):
+            parts = [swap(a) for a in node.args]
+            return Op(node.kind, tuple(p for p, _ in parts)), any(c for _, c in parts)
+        if isinstance(node, Paren):
+            parts = [swap(a) for a in node.items]
+            return Paren(tuple(p for p, _ in parts), node.square), any(c for _, c in parts)
+        if isinstance(node, Exp):
+            inner, changed = swap(node.arg)
+            return Exp(inner), changed
+        if isinstance(node, Juxt):
+            (left, a), (right, b) = swap(node.left), swap(node.right)
+            return Juxt(left, right), a or b
+        return node, False
+
+    for st in model.statements:
+        first = st.subject.node if st.subject is not None else None
+        if not isinstance(first, Ref) or len(st.members) < 2 or not is_numeric(st.members[1].node):
+            continue
+        used.clear()
+        q = model.resolve(first)
+        if q is None or q.definition is not None or q.key in model.values:
+            continue
+        node, changed = swap(st.members[1].node)
+        if not changed:
+            continue
+        try:
+            q.definition = to_sympy(node, model)
+        except Unverifiable:
+            continue
+        q.def_node, q.def_line = node, st.formula.line
+        model.readings[q.key] = f"read {display(q.key)} as computed from the note's " \
+                                f"{', '.join(sorted(display(k) for k in used))}"
 
 
 def _claimed(model) -> dict:
@@ -223,17 +276,23 @@ def _key(model, s):
 
 
 def loosely_tied(model) -> set:
-    """Leaves that only quantities nothing else uses (and that are not the loss) are made of:
-    `E_1 = ½(true − predicted)²` says nothing about which target or output is meant."""
+    """Leaves the loss does not depend on: `E_1 = ½(true − predicted)²` says nothing about which
+    target or output is meant, so those names may be read by their values."""
     from .infer import orphans
 
-    used_by = defaultdict(set)
-    for q in model.computed():
-        for s in q.definition.free_symbols:
-            used_by[s].add(q.key)
-    users = {s for q in model.computed() for s in q.definition.free_symbols}
-    sinks = {q.key for q in model.computed() if q.symbol not in users and q.key != model.loss}
-    loose = {q.key for q in model.leaves() if used_by[q.symbol] and used_by[q.symbol] <= sinks}
+    feeding: set = set()
+    if model.loss is not None and model.loss in model.quantities:
+        stack = [model.quantities[model.loss].symbol]
+        by_symbol = {q.symbol: q for q in model.quantities.values()}
+        while stack:
+            s = stack.pop()
+            if s in feeding:
+                continue
+            feeding.add(s)
+            q = by_symbol.get(s)
+            if q is not None and q.definition is not None:
+                stack.extend(q.definition.free_symbols)
+    loose = {q.key for q in model.leaves() if q.symbol not in feeding} if feeding else set()
     return loose | orphans(model)
 
 
