@@ -26,6 +26,8 @@ def _check_one(args: tuple[str, dict]) -> tuple[str, object, str | None]:
         return path, None, str(e).split(": ", 1)[-1]
     except RecursionError:
         return path, None, "a formula is nested too deeply to read"
+    except Exception as e:  # noqa: BLE001 - one note the checker cannot handle must not stop a class's batch
+        return path, None, f"the checker failed on this note ({type(e).__name__}: {e}); please report it"
 
 
 def _read_spec(path: str | None) -> dict:

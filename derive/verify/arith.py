@@ -65,11 +65,20 @@ def _eval(node, num, m):
             name = f.name if isinstance(f, Func) else "sigma"
             if name == "sigma":
                 return 1 / (1 + m.exp(-x))
-            if name in ("exp", "log", "tanh"):
-                return {"exp": m.exp, "log": m.log, "tanh": m.tanh}[name](x)
+            if name in ("exp", "log"):
+                return {"exp": m.exp, "log": m.log}[name](x)
+            if name == "tanh":
+                return _tanh(x, m)
             raise Unverifiable(f"the function {name}")
         return _eval(node.left, num, m) * _eval(node.right, num, m)
     raise Unverifiable("not plain arithmetic")
+
+
+def _tanh(x, m):
+    """tanh, also for an interval (it is increasing, so the ends go to the ends)."""
+    if m is mpmath:
+        return mpmath.tanh(x)
+    return iv.mpf([mpmath.tanh(mpmath.mpf(x.a)), mpmath.tanh(mpmath.mpf(x.b))])
 
 
 def _power(base, exponent, exp_node, m):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .sym import Dv, Unverifiable
+from .sym import Dv, PDv, Unverifiable
 
 
 class Calculus:
@@ -20,8 +20,22 @@ class Calculus:
         subs = {}
         for d in derivs:
             of, wrt = self.resolve(d.args[0]), self.resolve(d.args[1])
-            subs[d] = self.derivative(of, wrt)
+            direct = self._direct(of, wrt) if isinstance(d, PDv) else None
+            subs[d] = direct if direct is not None else self.derivative(of, wrt)
         return expr.xreplace(subs)
+
+    def _direct(self, of: sp.Expr, wrt: sp.Expr) -> sp.Expr | None:
+        """∂q/∂s for s written in q's own definition: that definition differentiated, nothing expanded."""
+        if not wrt.is_Symbol:
+            return None
+        if of.is_Symbol:
+            q = self.model.by_symbol_map().get(of)
+            if q is None or q.definition is None or wrt not in q.definition.free_symbols:
+                return None
+            of = q.definition
+        elif wrt not in of.free_symbols:
+            return None
+        return sp.diff(of, wrt)
 
     def derivative(self, of: sp.Expr, wrt: sp.Expr) -> sp.Expr:
         """d(of)/d(wrt) with everything that does not go through wrt held fixed. With respect to an

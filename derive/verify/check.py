@@ -99,6 +99,9 @@ class Checker:
                 v = ("unverifiable", None, str(e), "reading")
             except (ZeroDivisionError, ValueError, OverflowError, TypeError) as e:
                 v = ("unverifiable", None, f"cannot be evaluated ({type(e).__name__})", "evaluation")
+            except (ArithmeticError, AttributeError, KeyError, IndexError, RecursionError, sp.SympifyError) as e:
+                # notes are untrusted input: one claim the checker cannot handle must not stop the others
+                v = ("unverifiable", None, f"could not be checked ({type(e).__name__}: {e})", "error")
             if v is None:
                 continue
             status, expected, message, stage = v

@@ -121,7 +121,10 @@ class NoteModel:
         return apply(name, arg, prime)
 
     def by_symbol(self, s: sp.Symbol) -> Quantity:
-        return self._by_symbol[s]
+        return self.by_symbol_map()[s]
+
+    def by_symbol_map(self) -> dict:
+        return {q.symbol: q for q in self.quantities.values()}
 
     # --- building ----------------------------------------------------------------------------
 
@@ -138,7 +141,6 @@ class NoteModel:
         self._loss_alias()
         self._resolve_definitions()
         self._values()
-        self._by_symbol = {q.symbol: q for q in self.quantities.values()}
 
     def _declarations(self) -> None:
         """`\\text{Input } (x) = [x_1, x_2]`, `\\text{target } (y) = [1]`."""
@@ -298,8 +300,8 @@ class NoteModel:
         (ties: the one with a square in it)."""
         used = set()
         for q in self.quantities.values():
-            if q.definition is not None:
-                used |= q.definition.free_symbols
+            if q.definition is not None:  # what a quantity is computed from (δ = ∂L/∂z does not use L)
+                used |= q.definition.xreplace({d: sp.Integer(0) for d in q.definition.atoms(Dv)}).free_symbols
         sinks = [q for q in self.quantities.values() if q.definition is not None and q.symbol not in used]
         counts: Counter = Counter()
         for st in self.statements:

@@ -17,9 +17,16 @@ class Unverifiable(Exception):
 
 
 class Dv(sp.Function):
-    """d(of)/d(wrt) as the note writes it, resolved later against the note's definitions."""
+    """d(of)/d(wrt) as the note writes it, resolved later against the note's definitions: the total
+    derivative, through every path from wrt to of."""
 
     nargs = 2
+
+
+class PDv(Dv):
+    """∂(of)/∂(wrt): where wrt appears in of's own definition, the partial derivative of that
+    definition (the other arguments held fixed, as ∂o_2/∂W_i = x_1 in an unrolled RNN); elsewhere
+    the same as the total derivative."""
 
 
 class Scope(Protocol):
@@ -77,7 +84,7 @@ def to_sympy(node, scope: Scope) -> sp.Expr:  # noqa: C901 - one dispatch, top t
     if isinstance(node, Deriv):
         if node.of is None:
             raise Unverifiable("a derivative operator with nothing to act on")
-        return Dv(to_sympy(node.of, scope), to_sympy(node.wrt, scope))
+        return (PDv if node.partial else Dv)(to_sympy(node.of, scope), to_sympy(node.wrt, scope))
     if isinstance(node, Func):
         raise Unverifiable(f"the function {node.name} without an argument")
     if isinstance(node, Matrix):
@@ -122,7 +129,7 @@ def _labelled(node: Ref, scope: Scope) -> sp.Expr | None:
 def _juxt(node: Juxt, scope: Scope) -> sp.Expr:
     left, right = node.left, node.right
     if isinstance(left, Deriv) and left.of is None:  # d/dx (expr)
-        return Dv(to_sympy(right, scope), to_sympy(left.wrt, scope))
+        return (PDv if left.partial else Dv)(to_sympy(right, scope), to_sympy(left.wrt, scope))
     if isinstance(left, Juxt) and isinstance(left.right, (Func, Ref)) and isinstance(right, Paren) \
             and _is_call(left.right, scope):
         return to_sympy(left.left, scope) * _call(left.right, right, scope)

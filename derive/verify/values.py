@@ -249,12 +249,15 @@ def _placeholders(model, seen: list[Seen]) -> None:
     order = sorted((q for q in model.computed() if q.def_line is not None), key=lambda q: q.def_line)
     leaves = {q.symbol for q in model.leaves()}
     twins_of = {q.key: [c for c in order if c is not q and c.definition == q.definition] for q in order}
+    users_of = {z: {c.key for c in order if z in c.definition.free_symbols} for z in leaves}
     for q in order:
         free = [z for z in q.definition.free_symbols if z in leaves]
         if len(free) != 1:
             continue
         z = free[0]
         zkey = _key(model, z)
+        if any(s.key == zkey and (s.listed or s.context not in users_of[z]) for s in seen):
+            continue  # a leaf the note gives a value of its own is an input, not a placeholder
         twins = twins_of[q.key]
         given = [s for s in seen if s.key == zkey and s.context == q.key]
         candidates = [c for c in order if c.def_line <= q.def_line and c is not q and not twins.count(c)
