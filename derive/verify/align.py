@@ -25,6 +25,9 @@ def normalize(node):
         if _is_call(left, right):
             return Juxt(left, Paren((normalize(right.items[0]),)))
         return normalize(Op("*", (left, right)))
+    if isinstance(node, Op) and node.kind == "neg" and isinstance(normalize(node.args[0]), Num):
+        inner = normalize(node.args[0])
+        return Num(-inner.value, "-" + inner.text, inner.decimals)
     if isinstance(node, Op):
         args = tuple(normalize(a) for a in node.args)
         if node.kind in ("/", "*") and all(isinstance(a, Num) and a.decimals == 0 for a in args):
@@ -35,7 +38,7 @@ def normalize(node):
                 return a
             if _is_num(a, ONE):
                 return b
-            if isinstance(b, Op) and b.kind == "neg" and _is_num(b.args[0], ONE):
+            if _is_num(b, -ONE):
                 return Op("neg", (a,))
             if isinstance(a, Op) and a.kind == "/" and _is_num(a.args[0], ONE) and _is_num(a.args[1], ONE):
                 return b
@@ -97,6 +100,8 @@ def _align(a, b, prefer) -> list | None:
         return [(a, b)]
     if isinstance(a, Num):
         return [] if isinstance(b, Num) and b.value == a.value else None
+    if isinstance(a, Op) and a.kind == "neg" and isinstance(b, Num):  # e^{-z} against e^{-1.105}
+        return _align(a.args[0], Num(-b.value, b.text.lstrip("-"), b.decimals), prefer)
     if isinstance(a, Op) and isinstance(b, Op) and a.kind == b.kind and len(a.args) == len(b.args):
         straight = _all(a.args, b.args, prefer)
         if a.kind in ("*", "+") and len(a.args) == 2:

@@ -25,7 +25,7 @@ from .evaluate import PRECISION, evaluate
 from .ir import Declare, Juxt, Member, Num, Paren, Ref
 from .model import NoteModel
 from .names import display
-from .statements import Statement, is_numeric
+from .statements import Statement, as_number, is_numeric
 from ..symbols import TeacherText
 from .sym import Dv, Unverifiable, to_sympy
 
@@ -129,7 +129,7 @@ class Checker:
             return None
         if rel == "->" and _remark(b, self.model):
             return None
-        if isinstance(a, Ref) and isinstance(b, Num):
+        if isinstance(a, Ref) and as_number(b) is not None:
             q = self.model.resolve(a)
             if q is not None and q.definition is None:
                 return None  # a value given, not a claim
@@ -146,6 +146,8 @@ class Checker:
         return self._symbolic(a, b, rel, subject if subject is not None and not is_numeric(subject) else None)
 
     def _is_definition(self, left: Member, right: Member) -> bool:
+        if isinstance(left.node, Ref) and self.model.matrices.get(left.node.key) is right.node:
+            return True
         for node, other in ((left.node, right.node), (right.node, left.node)):
             if isinstance(node, Ref):
                 q = self.model.resolve(node)
@@ -399,6 +401,9 @@ class _NoteText(TeacherText):
 
     def _print_Dv(self, e):
         return "d%s/d%s" % (self.parenthesize(e.args[0], 1000), self.parenthesize(e.args[1], 1000))
+
+    def _print_PDv(self, e):
+        return "∂%s/∂%s" % (self.parenthesize(e.args[0], 1000), self.parenthesize(e.args[1], 1000))
 
 
 class _At:

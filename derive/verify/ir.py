@@ -249,6 +249,8 @@ class Builder:
         if d == "div":
             return Op("/", (self.node(c[0]), self.node(c[2])))
         if d == "otherop":
+            if str(c[1]) in ("\\odot", "⊙"):
+                return Op("hadamard", (self.node(c[0]), self.node(c[2])))
             return Opaque(f"the operator {c[1]} is notation this checker does not evaluate")
         if d == "imul":
             return self.juxt(self.node(c[0]), self.node(c[1]))
@@ -396,6 +398,17 @@ class Builder:
         node = self.script_node(script)
         if isinstance(node, Opaque):
             return node
+        transposed = False
+        if isinstance(node, Ref) and node.key in (("top",), ("intercal",), ("T",)) and not isinstance(base, Num):
+            return Op("T", (base,))
+        if isinstance(node, Juxt) and isinstance(node.right, Ref) and node.right.key in (("top",), ("intercal",)):
+            node, transposed = node.left, True  # a^{(1)\top}
+        if isinstance(base, Ref) and isinstance(node, Paren) and len(node.items) == 1 \
+                and isinstance(node.items[0], (Num, Ref)):  # W^{(1)}: a layer label in parentheses
+            inner = node.items[0]
+            label = inner.text if isinstance(inner, Num) else "".join(inner.key)
+            labelled = Ref(base.tokens + (f"^({label})",), f"{base.tex}^{{({label})}}", base.hat)
+            return Op("T", (labelled,)) if transposed else labelled
         if isinstance(base, BigSum):
             return BigSum(base.sub, node)
         if isinstance(base, Ref) and base.tokens == ("e",):

@@ -62,6 +62,8 @@ class NoteModel:
         self.bindings: list[Binding] = []   # every value the note gives a leaf
         self.findings: list[Finding] = []
         self.declared_vectors: dict[tuple[str, ...], list[Ref]] = {}
+        self.matrices: dict[tuple[str, ...], object] = {}   # names for vectors and matrices: W^{(1)} = [...]
+        self._matrix_cache: dict = {}
         self.loss: tuple[str, ...] | None = None
         self.drift: dict[tuple[str, ...], tuple[tuple[str, ...], int]] = {}  # name -> (read as, from line)
         self.exact: dict = {}
@@ -93,6 +95,10 @@ class NoteModel:
         return q
 
     def symbol(self, ref: Ref, line: int | None = None) -> sp.Symbol:
+        if ref.key in self.matrices:  # a name for a vector or matrix stands for its entries
+            if ref.key not in self._matrix_cache:
+                self._matrix_cache[ref.key] = to_sympy(self.matrices[ref.key], self)
+            return self._matrix_cache[ref.key]
         q = self.resolve(ref, line=line)
         if q is None:
             raise Unverifiable(f"{display(ref.key)} is used but nothing in the note defines it")
@@ -130,6 +136,7 @@ class NoteModel:
 
     def _build(self) -> None:
         self._declarations()
+        self._matrix_names()
         self._definitions()
         self._register_all_names()
         self._apply_user_aliases()
@@ -155,6 +162,16 @@ class NoteModel:
                 elif isinstance(value, Paren) and len(value.items) == 1 and isinstance(value.items[0], Num):
                     n = value.items[0]
                     self.bindings.append(Binding(first.name.key, n.value, n.decimals, st.formula.line))
+
+    def _matrix_names(self) -> None:
+        """`W^{(1)} = [[w_1, w_2], [w_3, w_4]]`: the name stands for that matrix of the note's names."""
+        for st in self.statements:
+            if st.anchored or len(st.members) != 2 or st.rels != ["="]:
+                continue
+            left, right = st.members[0].node, st.members[1].node
+            if isinstance(left, Ref) and isinstance(right, Matrix) and left.key not in self.matrices \
+                    and all(not isinstance(e, Num) for row in right.rows for e in row):
+                self.matrices[left.key] = right
 
     def _definitions(self) -> None:
         """The first `name = expression` (or `expression = name`) for each name defines it. When a

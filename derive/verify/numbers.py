@@ -11,13 +11,14 @@ from __future__ import annotations
 
 
 import mpmath
+import sympy as sp
 
 from . import arith
 from .align import align, normalize
 from .evaluate import PRECISION, evaluate
-from .ir import Num, Ref
+from .ir import Matrix, Num, Ref
 from .names import display
-from .statements import is_numeric
+from .statements import as_number, is_numeric
 from .sym import Unverifiable
 
 EPS = mpmath.mpf("1e-20")
@@ -76,8 +77,13 @@ def _value(n: Num):
 
 
 def judge_numbers(ck, a, b, subject, st):
+    with mpmath.workdps(PRECISION):
+        return _judge_numbers(ck, a, b, subject, st)
+
+
+def _judge_numbers(ck, a, b, subject, st):
     model = ck.model
-    b = normalize(b)
+    b = as_number(b) or normalize(b)
     if isinstance(subject, Ref):  # the definition of what the chain is about stands for it
         q = model.resolve(subject, line=ck.line)
         if q is not None and q.def_node is a:
@@ -89,6 +95,8 @@ def judge_numbers(ck, a, b, subject, st):
         q = model.resolve(a)
         if q is not None and q.key in _orphans(ck):
             return None  # a name introduced with its value (Sum = 0.27 + 0.02)
+    if isinstance(b, Matrix) or isinstance(a, Matrix) or _is_matrix_valued(ck, a):
+        return judge_matrix_values(ck, a, b)
     x = exact_of(ck, a)
     if x is None and not isinstance(b, Num) and _gives_values(ck, a, b):
         return None  # the note giving the numbers of quantities it has no inputs for
@@ -99,6 +107,13 @@ def judge_numbers(ck, a, b, subject, st):
     if isinstance(b, Num):
         return _against_exact(ck, x, b, a)
     return _substitution(ck, a, b, x)
+
+
+def _is_matrix_valued(ck, node) -> bool:
+    try:
+        return isinstance(ck.sym(node), sp.MatrixBase)
+    except Unverifiable:
+        return False
 
 
 def _gives_values(ck, a, b) -> bool:
@@ -257,46 +272,132 @@ def _arithmetic(ck, a, b, subject):
         v = arith.exact(a)
         box = arith.interval(a, rounded)
         x = exact_of(ck, subject) if subject is not None else None
+        if isinstance(v, arith.Mat) or isinstance(b, Matrix):
+            return _matrix_arithmetic(ck, a, b, v, box, exact_matrix(ck, subject) if subject is not None else None)
         if not isinstance(b, Num):
             other = arith.interval(b, rounded)
             if arith.overlaps(box, other.a, other.b):
                 return "correct", None, "the two sides agree", "arithmetic"
             return "wrong", fmt(v), f"{fmt(v)} on the left, {fmt(arith.exact(b))} on the right", "arithmetic"
-        r = b
-        h = _half_unit(r)
-        rv = _value(r)
-        ok_strict = abs(v - rv) <= h * (1 + EPS)
-        ok_loose = arith.overlaps(box, rv - h * (1 + EPS), rv + h * (1 + EPS))
-        slip = not (ok_strict or ok_loose) and _ulps(v, r) <= 1 + EPS
-        written = fmt(v, r.decimals + 2)
-        if x is None:
-            if ok_strict:
-                return "correct", None, "arithmetic checked", "arithmetic"
-            if ok_loose:
-                return "warning", fmt(v, r.decimals), f"the numbers as written give {written}; {r.text} needs " \
-                                                        "unrounded inputs", "arithmetic"
-            if slip:
-                return "warning", fmt(v, r.decimals), f"last digit: the numbers as written give {written}", \
-                    "arithmetic"
-            return "wrong", fmt(v, r.decimals), f"the numbers as written give {written}", "arithmetic"
-        d = _ulps(x, r)
-        exact = fmt(x, r.decimals + 2)
-        if not (ok_strict or ok_loose or slip):
-            return "wrong", fmt(v, r.decimals), f"the numbers as written give {written} (the exact value is " \
-                                                  f"{exact})", "arithmetic"
-        if d <= HALF + EPS:
-            if ok_strict or ok_loose:
-                return "correct", None, f"arithmetic and value checked (exact {fmt(x)})", "values"
-            return "warning", fmt(x, r.decimals), f"the value is right (exact {exact}) but the numbers as written " \
-                                                  f"give {written}", "arithmetic"
-        if d <= 1 + EPS:
-            return "warning", fmt(x, r.decimals), f"last digit: the exact value {exact} rounds to " \
-                                                  f"{fmt(x, r.decimals)}", "values"
-        if arith.contains(box, x):
-            return "warning", fmt(x, r.decimals), f"computed from rounded values: the exact value is {exact}", \
-                "values"
-        return "wrong", fmt(x, r.decimals), f"the arithmetic is right, but an input is off: the exact value is " \
-                                            f"{exact}{_carried(ck, a)}", "values"
+        status, expected, message, stage = decide(v, box, x, b)
+        if status == "wrong" and stage == "values":
+            message += _carried(ck, a)
+        return status, expected, message, stage
+
+
+def decide(v, box, x, r: Num):
+    """The verdict on a number r claimed for arithmetic whose exact value is v (box with rounded
+    inputs widened) and whose true value, if known, is x."""
+    h = _half_unit(r)
+    rv = _value(r)
+    ok_strict = abs(v - rv) <= h * (1 + EPS)
+    ok_loose = arith.overlaps(box, rv - h * (1 + EPS), rv + h * (1 + EPS))
+    slip = not (ok_strict or ok_loose) and _ulps(v, r) <= 1 + EPS
+    written = fmt(v, r.decimals + 2)
+    if x is None:
+        if ok_strict:
+            return "correct", None, "arithmetic checked", "arithmetic"
+        if ok_loose:
+            return "warning", fmt(v, r.decimals), f"the numbers as written give {written}; {r.text} needs " \
+                                                    "unrounded inputs", "arithmetic"
+        if slip:
+            return "warning", fmt(v, r.decimals), f"last digit: the numbers as written give {written}", "arithmetic"
+        return "wrong", fmt(v, r.decimals), f"the numbers as written give {written}", "arithmetic"
+    d = _ulps(x, r)
+    exact = fmt(x, r.decimals + 2)
+    if not (ok_strict or ok_loose or slip):
+        return "wrong", fmt(v, r.decimals), f"the numbers as written give {written} (the exact value is {exact})", \
+            "arithmetic"
+    if d <= HALF + EPS:
+        if ok_strict or ok_loose:
+            return "correct", None, f"arithmetic and value checked (exact {fmt(x)})", "values"
+        return "warning", fmt(x, r.decimals), f"the value is right (exact {exact}) but the numbers as written " \
+                                              f"give {written}", "arithmetic"
+    if d <= 1 + EPS:
+        return "warning", fmt(x, r.decimals), f"last digit: the exact value {exact} rounds to {fmt(x, r.decimals)}", \
+            "values"
+    if arith.contains(box, x):
+        return "warning", fmt(x, r.decimals), f"computed from rounded values: the exact value is {exact}", "values"
+    return "wrong", fmt(x, r.decimals), f"the arithmetic is right, but an input is off: the exact value is {exact}", \
+        "values"
+
+
+SEVERITY = {"correct": 0, "warning": 1, "wrong": 2}
+
+
+def _entries_verdict(results: list[tuple[str, tuple]]) -> tuple:
+    """One verdict for a matrix: the worst entry's, naming the entries that are off."""
+    worst = max(results, key=lambda r: SEVERITY[r[1][0]])
+    status = worst[1][0]
+    if status == "correct":
+        return "correct", None, f"checked entry by entry ({len(results)} entries)", worst[1][3]
+    bad = [f"entry {where}: {v[2]}" for where, v in results if v[0] == status]
+    return status, worst[1][1], "; ".join(bad[:3]) + ("; …" if len(bad) > 3 else ""), worst[1][3]
+
+
+def _matrix_arithmetic(ck, a, b, v, box, x):
+    """Numbers in matrices: each entry of b against the arithmetic of a and the exact value."""
+    if not isinstance(b, Matrix) or not all(isinstance(e, Num) for row in b.rows for e in row):
+        other = arith.interval(b, lambda n: is_rounded(ck.model, n))
+        if not (isinstance(box, arith.Mat) and isinstance(other, arith.Mat)) or box.shape != other.shape:
+            raise Unverifiable("matrices of different shapes")
+        ok = all(arith.overlaps(p, q.a, q.b) for p, q in zip(box.entries(), other.entries()))
+        return ("correct", None, "the two sides agree entry by entry", "arithmetic") if ok else \
+            ("wrong", None, "the two sides differ in some entries", "arithmetic")
+    if not isinstance(v, arith.Mat) or v.shape != (len(b.rows), len(b.rows[0])):
+        raise Unverifiable("matrices of different shapes")
+    results = []
+    for i, row in enumerate(b.rows):
+        for j, r in enumerate(row):
+            xe = x[i][j] if x is not None else None
+            results.append((f"({i + 1},{j + 1})", decide(v.rows[i][j], box.rows[i][j], xe, r)))
+    return _entries_verdict(results)
+
+
+def exact_matrix(ck, node) -> list | None:
+    """The exact value of a vector or matrix with names, entry by entry (None if not known)."""
+    try:
+        e = ck.resolve(ck.sym(node))
+    except Unverifiable:
+        return None
+    if not isinstance(e, sp.MatrixBase) or not e.free_symbols <= set(ck.model.exact):
+        return None
+    with mpmath.workdps(PRECISION):
+        try:
+            return [[evaluate(e[i, j], ck.model.exact) for j in range(e.shape[1])] for i in range(e.shape[0])]
+        except (Unverifiable, ZeroDivisionError, ValueError):
+            return None
+
+
+def judge_matrix_values(ck, a, b):
+    """A vector or matrix with names, then its numbers: each number against the exact value."""
+    x = exact_matrix(ck, a)
+    if x is None:
+        raise Unverifiable("the values of these entries are not known")
+    rounded = lambda n: is_rounded(ck.model, n)  # noqa: E731
+    if isinstance(b, Matrix) and all(isinstance(e, Num) for row in b.rows for e in row):
+        if (len(x), len(x[0])) != (len(b.rows), len(b.rows[0])):
+            raise Unverifiable("matrices of different shapes")
+        results = []
+        for i, row in enumerate(b.rows):
+            for j, r in enumerate(row):
+                d = _ulps(x[i][j], r)
+                verdict = ("correct", None, "", "values") if d <= HALF + EPS else \
+                    ("warning", fmt(x[i][j], r.decimals), f"last digit: exact {fmt(x[i][j], r.decimals + 2)}",
+                     "values") if d <= 1 + EPS else \
+                    ("wrong", fmt(x[i][j], r.decimals), f"exact {fmt(x[i][j], r.decimals + 2)}, written {r.text}",
+                     "values")
+                results.append((f"({i + 1},{j + 1})", verdict))
+        return _entries_verdict(results)
+    box = arith.interval(b, rounded)
+    if not isinstance(box, arith.Mat) or box.shape != (len(x), len(x[0])):
+        raise Unverifiable("matrices of different shapes")
+    bad = [f"({i + 1},{j + 1})" for i in range(len(x)) for j in range(len(x[0]))
+           if not arith.overlaps(box.rows[i][j], x[i][j] - EPS * max(1, abs(x[i][j])),
+                                 x[i][j] + EPS * max(1, abs(x[i][j])))]
+    if not bad:
+        return "correct", None, "the numbers put in give the exact values", "values"
+    return "wrong", None, f"the numbers put in do not give the exact values in entries {', '.join(bad)}", "values"
 
 
 def _carried(ck, a) -> str:

@@ -189,10 +189,25 @@ def _expand(made: list[Statement], template: tuple[str, list[int]]) -> list[Stat
     return out
 
 
+def as_number(node) -> Num | None:
+    """A number as written, a negative one included: 0.5, -0.6, (-0.6)."""
+    if isinstance(node, Num):
+        return node
+    if isinstance(node, Paren) and len(node.items) == 1:
+        return as_number(node.items[0])
+    if isinstance(node, Op) and node.kind == "neg":
+        inner = as_number(node.args[0])
+        if inner is not None:
+            return Num(-inner.value, "-" + inner.text, inner.decimals)
+    return None
+
+
 def is_numeric(node) -> bool:
     """Only numbers and arithmetic: the value is what is written."""
     if isinstance(node, Num):
         return True
+    if isinstance(node, Matrix):
+        return all(is_numeric(e) for row in node.rows for e in row)
     if isinstance(node, Op):
         return all(is_numeric(a) for a in node.args)
     if isinstance(node, Paren):

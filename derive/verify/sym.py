@@ -45,6 +45,8 @@ _FUNCS = {
 
 
 def apply(fn: str, arg: sp.Expr, prime: int = 0) -> sp.Expr:
+    if _is_matrix(arg):
+        return arg.applyfunc(lambda e: apply(fn, e, prime))
     if fn not in _FUNCS:
         raise Unverifiable(f"the function {fn} is not defined in the note")
     if prime == 0:
@@ -58,6 +60,8 @@ def to_sympy(node, scope: Scope) -> sp.Expr:  # noqa: C901 - one dispatch, top t
     if isinstance(node, Num):
         return sp.Rational(node.value.numerator, node.value.denominator)
     if isinstance(node, Ref):
+        if node.tokens == ("1",) and node.tex.startswith(("\\mathbf", "\\boldsymbol", "\\bm")):
+            return Ones()
         sym = scope.symbol(Ref(node.tokens, node.tex, node.hat))
         if node.power is not None:
             labelled = _labelled(node, scope)
@@ -84,7 +88,7 @@ def to_sympy(node, scope: Scope) -> sp.Expr:  # noqa: C901 - one dispatch, top t
     if isinstance(node, Deriv):
         if node.of is None:
             raise Unverifiable("a derivative operator with nothing to act on")
-        return (PDv if node.partial else Dv)(to_sympy(node.of, scope), to_sympy(node.wrt, scope))
+        return derivative(PDv if node.partial else Dv, to_sympy(node.of, scope), to_sympy(node.wrt, scope))
     if isinstance(node, Func):
         raise Unverifiable(f"the function {node.name} without an argument")
     if isinstance(node, Matrix):
@@ -96,6 +100,17 @@ def to_sympy(node, scope: Scope) -> sp.Expr:  # noqa: C901 - one dispatch, top t
     raise Unverifiable(f"cannot read {type(node).__name__}")
 
 
+def derivative(kind, of, wrt):
+    """A derivative, entry by entry when either side is a vector or matrix (∂L/∂W is a matrix)."""
+    if _is_matrix(of) and _is_matrix(wrt):
+        raise Unverifiable("a derivative of a vector by a vector")
+    if _is_matrix(wrt):
+        return wrt.applyfunc(lambda e: kind(of, e))
+    if _is_matrix(of):
+        return of.applyfunc(lambda e: kind(e, wrt))
+    return kind(of, wrt)
+
+
 def _scalar(e):
     """A 1×1 matrix is its entry."""
     if isinstance(e, sp.MatrixBase) and e.shape == (1, 1):
@@ -103,19 +118,50 @@ def _scalar(e):
     return e
 
 
+class Ones(sp.Symbol):
+    """The vector of ones (\\mathbf{1}): 1ᵀx is the sum of x's entries."""
+
+    def __new__(cls, transposed: bool = False):
+        obj = super().__new__(cls, "ONES_T" if transposed else "ONES")
+        obj.transposed = transposed
+        return obj
+
+
+def _is_matrix(e) -> bool:
+    return isinstance(e, sp.MatrixBase)
+
+
 def _op(kind: str, args: list):
     a = args[0]
+    b = args[1] if len(args) > 1 else None
+    if kind == "T":
+        if isinstance(a, Ones):
+            return Ones(not a.transposed)
+        return a.T if _is_matrix(a) else a
+    if isinstance(a, Ones) and a.transposed and kind == "*" and _is_matrix(b):
+        return sp.Add(*b)  # 1ᵀ x
+    if isinstance(a, Ones) or isinstance(b, Ones):
+        raise Unverifiable("a vector of ones used other than as 1ᵀx")
+    if kind == "hadamard":
+        if not (_is_matrix(a) and _is_matrix(b)) or a.shape != b.shape:
+            raise Unverifiable("an elementwise product of things of different shapes")
+        return a.multiply_elementwise(b)
+    if kind in ("+", "-") and _is_matrix(a) != _is_matrix(b):  # 1 - a: the scalar for every entry
+        m, x = (a, b) if _is_matrix(a) else (b, a)
+        if kind == "+":
+            return m.applyfunc(lambda e: e + x)
+        return m.applyfunc(lambda e: e - x) if m is a else m.applyfunc(lambda e: x - e)
     if kind == "+":
-        return a + args[1]
+        return a + b
     if kind == "-":
-        return a - args[1]
+        return a - b
     if kind == "*":
-        return a * args[1]
+        return a * b
     if kind == "/":
-        return a / args[1]
+        return a / b
     if kind == "neg":
         return -a
-    return a ** args[1]
+    return a ** b
 
 
 def _labelled(node: Ref, scope: Scope) -> sp.Expr | None:
@@ -129,7 +175,7 @@ def _labelled(node: Ref, scope: Scope) -> sp.Expr | None:
 def _juxt(node: Juxt, scope: Scope) -> sp.Expr:
     left, right = node.left, node.right
     if isinstance(left, Deriv) and left.of is None:  # d/dx (expr)
-        return (PDv if left.partial else Dv)(to_sympy(right, scope), to_sympy(left.wrt, scope))
+        return derivative(PDv if left.partial else Dv, to_sympy(right, scope), to_sympy(left.wrt, scope))
     if isinstance(left, Juxt) and isinstance(left.right, (Func, Ref)) and isinstance(right, Paren) \
             and _is_call(left.right, scope):
         return to_sympy(left.left, scope) * _call(left.right, right, scope)
@@ -138,7 +184,7 @@ def _juxt(node: Juxt, scope: Scope) -> sp.Expr:
     if isinstance(right, Paren) and isinstance(left, (Func, Ref)) and _is_call(left, scope):
         return _call(left, right, scope)
     try:
-        return _scalar(to_sympy(left, scope)) * _scalar(to_sympy(right, scope))
+        return _op("*", [_scalar(to_sympy(left, scope)), _scalar(to_sympy(right, scope))])
     except (TypeError, ValueError, sp.ShapeError) as e:
         raise Unverifiable("matrices and numbers of shapes that do not fit together") from e
 

@@ -25,7 +25,7 @@ from .align import align
 from .evaluate import PRECISION, evaluate
 from .ir import Num, Ref
 from .names import display
-from .statements import is_numeric
+from .statements import as_number, is_numeric
 from .sym import Unverifiable
 
 
@@ -66,8 +66,8 @@ def _results(model) -> list[Num]:
     """Numbers the note computed: the last member of a chain about something."""
     out = []
     for st in model.statements:
-        last = st.members[-1].node
-        if isinstance(last, Num) and len(st.members) > 1 and last.decimals >= 2:
+        last = as_number(st.members[-1].node)
+        if last is not None and len(st.members) > 1 and last.decimals >= 2:
             out.append(last)
     return out
 
@@ -129,8 +129,8 @@ def _claimed(model) -> dict:
     out: dict = {}
     for st in model.statements:
         key = _subject(model, st)
-        last = st.members[-1].node
-        if key is not None and isinstance(last, Num) and key not in out:
+        last = as_number(st.members[-1].node)
+        if key is not None and last is not None and key not in out:
             out[key] = (last, st.formula.line)
     return out
 
@@ -166,10 +166,11 @@ def _seen(model, results: list[Num]) -> list[Seen]:
         for i, left, rel, right in st.pairs:
             if rel not in ("=", "->"):
                 continue
-            if isinstance(left.node, Ref) and isinstance(right.node, Num):
+            number = as_number(right.node)
+            if isinstance(left.node, Ref) and number is not None:
                 q = model.resolve(left.node)
                 if q is not None:
-                    out.append(Seen(q.key, right.node.value, right.node.decimals, st.formula.line, context,
+                    out.append(Seen(q.key, number.value, number.decimals, st.formula.line, context,
                                     q.definition is None))
             elif is_numeric(right.node) and not is_numeric(left.node):
                 from .infer import _definition_form
