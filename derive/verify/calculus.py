@@ -3,17 +3,26 @@ everything that does not go through wrt held fixed (the graph derivative a teach
 
 from __future__ import annotations
 
+import mpmath
 import sympy as sp
 
+from .evaluate import evaluate
 from .sym import Dv, PDv, Unverifiable
+
+PRECISION_DIGITS = 50
+SYMBOLIC_LIMIT = 40  # quantities under a derivative beyond which it is worked out in numbers only
 
 
 class Calculus:
     def __init__(self, model):
         self.model = model
+        self._partials: dict = {}
+        self._adjoints: dict = {}
+        self._below: dict = {}
 
     def resolve(self, expr: sp.Expr) -> sp.Expr:
-        """Derivatives replaced by what they are under the note's definitions."""
+        """Derivatives replaced by what they are under the note's definitions. A derivative over a
+        large part of the note is left in place; `value` works it out in numbers at a point."""
         if not expr.has(Dv):
             return expr
         derivs = sorted(expr.atoms(Dv), key=lambda d: sp.count_ops(d))
@@ -21,8 +30,94 @@ class Calculus:
         for d in derivs:
             of, wrt = self.resolve(d.args[0]), self.resolve(d.args[1])
             direct = self._direct(of, wrt) if isinstance(d, PDv) else None
-            subs[d] = direct if direct is not None else self.derivative(of, wrt)
+            if direct is not None:
+                subs[d] = direct
+            elif wrt.is_Symbol and self._size(of) > SYMBOLIC_LIMIT:
+                subs[d] = type(d)(of, wrt)
+            else:
+                subs[d] = self.derivative(of, wrt)
         return expr.xreplace(subs)
+
+    # --- in numbers, for large notes ---------------------------------------------------------------
+
+    def _size(self, of: sp.Expr) -> int:
+        """How many quantities `of` is computed from."""
+        seen: set = set()
+        stack = list(of.free_symbols)
+        defs = self.model.by_symbol_map()
+        while stack and len(seen) <= SYMBOLIC_LIMIT:
+            s = stack.pop()
+            if s in seen:
+                continue
+            seen.add(s)
+            q = defs.get(s)
+            if q is not None and q.definition is not None:
+                stack.extend(q.definition.free_symbols)
+        return len(seen)
+
+    def value(self, expr: sp.Expr, env: dict):
+        """expr at the point env (every quantity's value), derivatives worked out in numbers."""
+        if expr.has(Dv):
+            expr = expr.xreplace({d: sp.Float(self.numeric_derivative(d, env), PRECISION_DIGITS)
+                                  for d in expr.atoms(Dv)})
+        return evaluate(expr, env)
+
+    def numeric_derivative(self, d: Dv, env: dict):
+        of, wrt = d.args
+        if not wrt.is_Symbol:
+            raise Unverifiable("a derivative with respect to an expression, in a note this large")
+        if isinstance(d, PDv):
+            direct = self._direct(of, wrt)
+            if direct is not None:
+                return self.value(direct, env)
+        return self._adjoint(of, env).get(wrt, mpmath.mpf(0))
+
+    def _adjoint(self, of: sp.Expr, env: dict) -> dict:
+        """d(of)/d(s) for every quantity s at the point: reverse mode over the definitions."""
+        key = (of, id(env))
+        if key in self._adjoints:
+            return self._adjoints[key][1]
+        defs = self.model.by_symbol_map()
+        adj: dict = {}
+        for s in of.free_symbols:
+            adj[s] = evaluate(self._partial(of, s), env)
+        for q in reversed(self._order()):
+            g = adj.get(q.symbol)
+            if g is None or g == 0 or q.definition is None:
+                continue
+            for s in q.definition.free_symbols:
+                if s in defs:
+                    adj[s] = adj.get(s, 0) + g * evaluate(self._partial(q.definition, s), env)
+        self._adjoints[key] = (env, adj)  # env kept alive so its id is not reused
+        return adj
+
+    def _partial(self, expr: sp.Expr, s: sp.Symbol) -> sp.Expr:
+        key = (expr, s)
+        if key not in self._partials:
+            self._partials[key] = sp.diff(expr, s)
+        return self._partials[key]
+
+    def _order(self) -> list:
+        """Computed quantities, each after everything its definition reads."""
+        if "order" not in self._below:
+            defs = self.model.by_symbol_map()
+            done: set = set()
+            out: list = []
+
+            def visit(q, depth=0):
+                if q.symbol in done or depth > 10000:
+                    return
+                done.add(q.symbol)
+                for s in q.definition.free_symbols:
+                    r = defs.get(s)
+                    if r is not None and r.definition is not None:
+                        visit(r, depth + 1)
+                out.append(q)
+
+            for q in self.model.computed():
+                visit(q)
+            self._below["order"] = out
+        return self._below["order"]
 
     def _direct(self, of: sp.Expr, wrt: sp.Expr) -> sp.Expr | None:
         """∂q/∂s for s written in q's own definition: that definition differentiated, nothing expanded."""

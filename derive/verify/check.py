@@ -75,6 +75,7 @@ class Checker:
         self.points = [self._random_point() for _ in range(POINTS)]
         self.printer_names = {q.symbol: display(q.key) for q in model.quantities.values()}
         self.calc = Calculus(model)
+        self._envs: dict = {}
         self.line: int | None = None
         self.context: tuple[str, ...] | None = None
 
@@ -367,20 +368,26 @@ class Checker:
                 pending = left
         return env
 
+    def env(self, point: int) -> dict:
+        """Every quantity's value at random point `point` (worked out once per note)."""
+        if point not in self._envs:
+            self._envs[point] = self.values_at(self.points[point])
+        return self._envs[point]
+
     def equal(self, a: sp.Expr, b: sp.Expr) -> bool:
         if a == b:
             return True
         with mpmath.workdps(PRECISION):
-            for p in self.points:
-                env = self.values_at(p)
-                x, y = evaluate(a, env), evaluate(b, env)
+            for p in range(len(self.points)):
+                env = self.env(p)
+                x, y = self.calc.value(a, env), self.calc.value(b, env)
                 if abs(x - y) > TOLERANCE * max(1, abs(x), abs(y)):
                     return False
         return True
 
     def at(self, expr: sp.Expr, point: int = 0):
         with mpmath.workdps(PRECISION):
-            return evaluate(expr, self.values_at(self.points[point]))
+            return self.calc.value(expr, self.env(point))
 
     def named(self, expr: sp.Expr) -> sp.Expr:
         """Derivatives written back in the note's own names (a(1 - a) for σ' where a = σ(z))."""

@@ -18,8 +18,8 @@ def orphans(model) -> set[tuple[str, ...]]:
     used: set = set()
     for q in model.quantities.values():
         if q.definition is not None:
-            used |= {model.by_symbol_raw(s) for s in q.definition.free_symbols}
-    return {k for k, q in model.quantities.items() if q.definition is None and k not in used}
+            used |= q.definition.free_symbols
+    return {k for k, q in model.quantities.items() if q.definition is None and q.symbol not in used}
 
 
 def _alias(model, source: tuple, target: tuple, why: str) -> None:
@@ -39,7 +39,6 @@ def _alias(model, source: tuple, target: tuple, why: str) -> None:
 
 
 def infer_aliases(model) -> None:
-    model.by_symbol_raw = lambda s: next((k for k, q in model.quantities.items() if q.symbol == s), None)
     for _ in range(2):
         model._convert_definitions()  # what the last pass made readable
         for st in model.statements:

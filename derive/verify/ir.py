@@ -191,9 +191,11 @@ def _words(s: str) -> tuple[str, ...]:
 
 
 def _merge(tokens: tuple[str, ...], sub: tuple[str, ...]) -> tuple[str, ...]:
-    """Subscripts join the name: h + 1 -> h1; a one-character subscript merges with a one-word base."""
-    if len(tokens) == 1 and len(sub) == 1 and (len(sub[0]) == 1 or sub[0].isdigit()):
-        return (tokens[0] + sub[0],)
+    """Subscripts join the name: h + 1 -> h1; a one-character subscript merges with a one-word base,
+    whether or not a label came first (o^{sum}_0 is o_0^{sum})."""
+    labels = tuple(t for t in tokens[1:] if t.startswith("^"))
+    if tokens and len(tokens) == 1 + len(labels) and len(sub) == 1 and (len(sub[0]) == 1 or sub[0].isdigit()):
+        return (tokens[0] + sub[0],) + labels
     if tokens and tokens[-1].isalpha() and len(tokens[-1]) == 1 and len(sub) == 1 and len(sub[0]) <= 2 \
             and sub[0].isdigit():
         return tokens[:-1] + (tokens[-1] + sub[0],)
@@ -403,11 +405,12 @@ class Builder:
             return Op("T", (base,))
         if isinstance(node, Juxt) and isinstance(node.right, Ref) and node.right.key in (("top",), ("intercal",)):
             node, transposed = node.left, True  # a^{(1)\top}
-        if isinstance(base, Ref) and isinstance(node, Paren) and len(node.items) == 1 \
-                and isinstance(node.items[0], (Num, Ref)):  # W^{(1)}: a layer label in parentheses
-            inner = node.items[0]
-            label = inner.text if isinstance(inner, Num) else "".join(inner.key)
-            labelled = Ref(base.tokens + (f"^({label})",), f"{base.tex}^{{({label})}}", base.hat)
+        if isinstance(base, Ref) and isinstance(node, Paren) and node.items \
+                and all(isinstance(i, (Num, Ref)) for i in node.items):
+            # W^{(1)}, C^{1,sum}: a label, in parentheses or with a comma
+            label = ",".join(i.text if isinstance(i, Num) else "".join(i.key) for i in node.items)
+            wrapped = f"({label})" if len(node.items) == 1 else label
+            labelled = Ref(base.tokens + (f"^{wrapped}",), f"{base.tex}^{{{wrapped}}}", base.hat)
             return Op("T", (labelled,)) if transposed else labelled
         if isinstance(base, BigSum):
             return BigSum(base.sub, node)
@@ -421,7 +424,8 @@ class Builder:
             if isinstance(node, Num) and node.decimals == 0:
                 return Ref(base.tokens, f"{base.tex}^{{{node.text}}}", base.hat, int(node.value))
             if isinstance(node, Ref):
-                return Ref(base.tokens + node.tokens, f"{base.tex}^{{{node.tex}}}", base.hat)
+                return Ref(base.tokens + tuple(t if t.startswith("^") else "^" + t for t in node.tokens),
+                           f"{base.tex}^{{{node.tex}}}", base.hat)
             if isinstance(node, Op) and node.kind == "neg" and isinstance(node.args[0], Num):
                 return Op("pow", (base, Op("neg", node.args)))
             raise Unsupported("a superscript on a name")

@@ -8,6 +8,7 @@ reading is reported ("read W5 as w_5") so the user can see what was assumed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 SYNONYMS = {
     "pred": "out", "predicted": "out", "prediction": "out", "output": "out", "yhat": "out",
@@ -23,16 +24,23 @@ class Match:
     how: str  # "" for an exact match, else a phrase for the report
 
 
+@lru_cache(maxsize=None)
 def _lower(key: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(t.lower() for t in key)
+    return tuple(t.lower().lstrip("^") if not t.lstrip("^").isdigit() else t.lower() for t in key)
 
 
-def _bag(key: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(sorted(_lower(key)))
+@lru_cache(maxsize=None)
+def _bag(key: tuple[str, ...]) -> tuple:
+    """The words of a name in any order (out_{o1} is o_1^{out}); index numbers keep their order
+    (x_{1,11} is not x_{11,1})."""
+    low = _lower(key)
+    return tuple(sorted(t for t in low if not t.isdigit())), tuple(t for t in low if t.isdigit())
 
 
-def _synonyms(key: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(sorted(SYNONYMS.get(t.lower(), t.lower()) for t in key))
+@lru_cache(maxsize=None)
+def _synonyms(key: tuple[str, ...]) -> tuple:
+    words = [SYNONYMS.get(t.lower(), t.lower()) for t in key]
+    return tuple(sorted(t for t in words if not t.isdigit())), tuple(t for t in words if t.isdigit())
 
 
 def find(key: tuple[str, ...], known: list[tuple[str, ...]]) -> Match | None:
@@ -61,7 +69,7 @@ def find(key: tuple[str, ...], known: list[tuple[str, ...]]) -> Match | None:
 def display(key: tuple[str, ...]) -> str:
     """A plain-text spelling for messages: out_o1, w5, y^hat."""
     parts = [t for t in key if not t.startswith("^") and t != "·"]
-    labels = [t[1:] for t in key if t.startswith("^")]
+    labels = [t[1:] for t in key if t.startswith("^") and t != "^hat"] + (["hat"] if "^hat" in key else [])
     text = "_".join(parts) if parts else "?"
     if "hat" in labels:
         text = text + "^"

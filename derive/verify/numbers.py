@@ -49,7 +49,7 @@ def exact_of(ck, node) -> mpmath.mpf | None:
         return None
     with mpmath.workdps(PRECISION):
         try:
-            return evaluate(e, env)
+            return ck.calc.value(e, env)
         except (Unverifiable, ZeroDivisionError, ValueError):
             return None
 
@@ -364,7 +364,7 @@ def exact_matrix(ck, node) -> list | None:
         return None
     with mpmath.workdps(PRECISION):
         try:
-            return [[evaluate(e[i, j], ck.model.exact) for j in range(e.shape[1])] for i in range(e.shape[0])]
+            return [[ck.calc.value(e[i, j], ck.model.exact) for j in range(e.shape[1])] for i in range(e.shape[0])]
         except (Unverifiable, ZeroDivisionError, ValueError):
             return None
 

@@ -3,6 +3,7 @@ continues the one before), index templates written out, remarks set aside."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -104,7 +105,56 @@ def statements(note: Note) -> tuple[list[Statement], list[Unreadable], list[Form
             previous = with_relations[-1]
             rows[index] = with_relations[0]
             open_chain = bool(chains) and chains[-1].trailing
+    _layer_labels(out)
     return out, bad, remarks
+
+
+def _layer_labels(stmts: list[Statement]) -> None:
+    """k^1 and k^2 in one note are two kernels, not a square: a letter written with two different
+    numeric superscripts has layer labels, everywhere in the note."""
+    powers: dict[str, set[int]] = {}
+    for st in stmts:
+        for m in st.members:
+            for r in refs(m.node):
+                if r.power is not None and r.tokens:
+                    powers.setdefault(_base(r), set()).add(r.power)
+    labelled = {b for b, ps in powers.items() if len(ps) > 1}
+    if not labelled:
+        return
+
+    def relabel(node):
+        if isinstance(node, Ref) and node.power is not None and _base(node) in labelled:
+            return Ref(node.tokens + (f"^{node.power}",), node.tex, node.hat)
+        return node
+
+    for st in stmts:
+        st.members = [Member(map_nodes(m.node, relabel), m.start, m.end) for m in st.members]
+        if st.subject is not None:
+            st.subject = Member(map_nodes(st.subject.node, relabel), st.subject.start, st.subject.end)
+
+
+def _base(r: Ref) -> str:
+    return "".join(ch for ch in r.tokens[0] if not ch.isdigit())
+
+
+def map_nodes(node, f):
+    """The node with f applied to every part, bottom up."""
+    if hasattr(node, "__dataclass_fields__") and not isinstance(node, Member):
+        changes = {}
+        for name in node.__dataclass_fields__:
+            child = getattr(node, name)
+            if isinstance(child, tuple):
+                new = tuple(tuple(map_nodes(x, f) for x in c) if isinstance(c, tuple) else map_nodes(c, f)
+                            for c in child)
+            elif hasattr(child, "__dataclass_fields__") and not isinstance(child, Chain):
+                new = map_nodes(child, f)
+            else:
+                continue
+            if new != child:
+                changes[name] = new
+        if changes:
+            node = dataclasses.replace(node, **changes)
+    return f(node)
 
 
 _RELATION = re.compile(r"=|\\(rightarrow|to|Rightarrow|approx|implies)(?![a-zA-Z])|→")
