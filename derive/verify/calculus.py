@@ -19,6 +19,7 @@ class Calculus:
         self._partials: dict = {}
         self._adjoints: dict = {}
         self._below: dict = {}
+        self._resolved: dict = {}
 
     def resolve(self, expr: sp.Expr) -> sp.Expr:
         """Derivatives replaced by what they are under the note's definitions. A derivative over a
@@ -26,17 +27,19 @@ class Calculus:
         if not expr.has(Dv):
             return expr
         derivs = sorted(expr.atoms(Dv), key=lambda d: sp.count_ops(d))
-        subs = {}
-        for d in derivs:
+        return expr.xreplace({d: self._resolve_one(d) for d in derivs})
+
+    def _resolve_one(self, d: Dv) -> sp.Expr:
+        if d not in self._resolved:
             of, wrt = self.resolve(d.args[0]), self.resolve(d.args[1])
             direct = self._direct(of, wrt) if isinstance(d, PDv) else None
             if direct is not None:
-                subs[d] = direct
+                self._resolved[d] = direct
             elif wrt.is_Symbol and self._size(of) > SYMBOLIC_LIMIT:
-                subs[d] = type(d)(of, wrt)
+                self._resolved[d] = type(d)(of, wrt)
             else:
-                subs[d] = self.derivative(of, wrt)
-        return expr.xreplace(subs)
+                self._resolved[d] = self.derivative(of, wrt)
+        return self._resolved[d]
 
     # --- in numbers, for large notes ---------------------------------------------------------------
 

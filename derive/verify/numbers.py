@@ -150,7 +150,7 @@ def _against_exact(ck, x, r: Num, a):
     if d <= HALF + EPS:
         return "correct", None, f"exact value {fmt(x)}", "values"
     other = _matches_other(ck, r, a)
-    if d <= 1 + EPS:
+    if d <= 1 + EPS and r.decimals >= 2:
         return "warning", fmt(x, r.decimals), f"last digit: the exact value {exact} rounds to {fmt(x, r.decimals)}", \
             "values"
     why = f"the exact value is {exact}"
@@ -292,7 +292,7 @@ def decide(v, box, x, r: Num):
     rv = _value(r)
     ok_strict = abs(v - rv) <= h * (1 + EPS)
     ok_loose = arith.overlaps(box, rv - h * (1 + EPS), rv + h * (1 + EPS))
-    slip = not (ok_strict or ok_loose) and _ulps(v, r) <= 1 + EPS
+    slip = not (ok_strict or ok_loose) and _ulps(v, r) <= 1 + EPS and r.decimals >= 2
     written = fmt(v, r.decimals + 2)
     if x is None:
         if ok_strict:
@@ -313,7 +313,7 @@ def decide(v, box, x, r: Num):
             return "correct", None, f"arithmetic and value checked (exact {fmt(x)})", "values"
         return "warning", fmt(x, r.decimals), f"the value is right (exact {exact}) but the numbers as written " \
                                               f"give {written}", "arithmetic"
-    if d <= 1 + EPS:
+    if d <= 1 + EPS and r.decimals >= 2:
         return "warning", fmt(x, r.decimals), f"last digit: the exact value {exact} rounds to {fmt(x, r.decimals)}", \
             "values"
     if arith.contains(box, x):
@@ -384,7 +384,7 @@ def judge_matrix_values(ck, a, b):
                 d = _ulps(x[i][j], r)
                 verdict = ("correct", None, "", "values") if d <= HALF + EPS else \
                     ("warning", fmt(x[i][j], r.decimals), f"last digit: exact {fmt(x[i][j], r.decimals + 2)}",
-                     "values") if d <= 1 + EPS else \
+                     "values") if d <= 1 + EPS and r.decimals >= 2 else \
                     ("wrong", fmt(x[i][j], r.decimals), f"exact {fmt(x[i][j], r.decimals + 2)}, written {r.text}",
                      "values")
                 results.append((f"({i + 1},{j + 1})", verdict))
