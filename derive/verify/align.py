@@ -24,6 +24,8 @@ def normalize(node):
                 return normalize(expanded)
         if _is_call(left, right):
             return Juxt(left, Paren((normalize(right.items[0]),)))
+        if isinstance(left, Func) and isinstance(right, Paren):  # max(a, b, c)
+            return Juxt(left, Paren(tuple(normalize(i) for i in right.items), right.square))
         return normalize(Op("*", (left, right)))
     if isinstance(node, Op) and node.kind == "neg" and isinstance(normalize(node.args[0]), Num):
         inner = normalize(node.args[0])

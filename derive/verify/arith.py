@@ -112,6 +112,10 @@ def _eval(node, num, m):
         return _combine(node.kind, a[0], a[1])
     if isinstance(node, Exp):
         return m.exp(_eval(node.arg, num, m))
+    if isinstance(node, Juxt) and isinstance(node.left, Func) and node.left.name in ("max", "min") \
+            and isinstance(node.right, Paren) and len(node.right.items) > 1:
+        values = [_eval(i, num, m) for i in node.right.items]
+        return _extreme(values, node.left.name, m)
     if isinstance(node, Juxt):
         f = node.left
         if isinstance(node.right, Paren) and len(node.right.items) == 1 and (
@@ -121,6 +125,15 @@ def _eval(node, num, m):
             return x.map(lambda e: _function(name, e, m)) if isinstance(x, Mat) else _function(name, x, m)
         return _combine("*", _eval(node.left, num, m), _eval(node.right, num, m))
     raise Unverifiable("not plain arithmetic")
+
+
+def _extreme(values, name: str, m):
+    """max or min of numbers, or of intervals (the ends taken end by end)."""
+    if m is mpmath:
+        return max(values) if name == "max" else min(values)
+    ends = [_ends(v) for v in values]
+    pick = max if name == "max" else min
+    return iv.mpf([pick(a for a, _ in ends), pick(b for _, b in ends)])
 
 
 def _function(name: str, x, m):

@@ -22,7 +22,7 @@ import sympy as sp
 
 from .calculus import Calculus
 from .evaluate import PRECISION, evaluate
-from .ir import Declare, Juxt, Member, Num, Paren, Ref
+from .ir import Declare, Juxt, Member, Paren, Ref
 from .model import NoteModel
 from .names import display
 from .statements import Statement, as_number, is_numeric

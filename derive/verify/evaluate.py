@@ -6,7 +6,7 @@ import mpmath
 import sympy as sp
 
 from ..symbols import Sigmoid
-from .sym import Dv, Unverifiable
+from .sym import Dv, Iverson, Unverifiable
 
 PRECISION = 50
 
@@ -41,6 +41,15 @@ def evaluate(expr: sp.Expr, env: dict):
         return mpmath.tanh(evaluate(expr.args[0], env))
     if isinstance(expr, Sigmoid):
         return 1 / (1 + mpmath.exp(-evaluate(expr.args[0], env)))
+    if isinstance(expr, (sp.Max, sp.Min)):
+        values = [evaluate(a, env) for a in expr.args]
+        return max(values) if isinstance(expr, sp.Max) else min(values)
+    if isinstance(expr, sp.Heaviside):
+        x = evaluate(expr.args[0], env)
+        return mpmath.mpf(1) if x > 0 else (mpmath.mpf(0) if x < 0 else mpmath.mpf(1) / 2)
+    if isinstance(expr, Iverson):
+        a, b = evaluate(expr.args[0], env), evaluate(expr.args[1], env)
+        return mpmath.mpf(1) if abs(a - b) <= mpmath.mpf(10) ** (-30) * max(1, abs(a)) else mpmath.mpf(0)
     if isinstance(expr, Dv):
         raise Unverifiable("an unresolved derivative")
     raise Unverifiable(f"cannot evaluate {type(expr).__name__}")

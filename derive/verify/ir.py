@@ -194,7 +194,8 @@ def _merge(tokens: tuple[str, ...], sub: tuple[str, ...]) -> tuple[str, ...]:
     """Subscripts join the name: h + 1 -> h1; a one-character subscript merges with a one-word base,
     whether or not a label came first (o^{sum}_0 is o_0^{sum})."""
     labels = tuple(t for t in tokens[1:] if t.startswith("^"))
-    if tokens and len(tokens) == 1 + len(labels) and len(sub) == 1 and (len(sub[0]) == 1 or sub[0].isdigit()):
+    if tokens and len(tokens) == 1 + len(labels) and len(sub) == 1 and (
+            len(sub[0]) == 1 or sub[0].isdigit() or (sub[0].startswith("[") and len(tokens[0]) == 1)):
         return (tokens[0] + sub[0],) + labels
     if tokens and tokens[-1].isalpha() and len(tokens[-1]) == 1 and len(sub) == 1 and len(sub[0]) <= 2 \
             and sub[0].isdigit():
@@ -374,6 +375,8 @@ class Builder:
             return left
         if isinstance(left, Juxt) and isinstance(left.right, BigSum):  # c Σ body: the sum takes the body
             return Juxt(left.left, Juxt(left.right, right))
+        if isinstance(left, Juxt) and isinstance(left.left, BigSum):  # Σ_t a_t b_t: b_t is in the sum too
+            return Juxt(left.left, self.juxt(left.right, right))
         if isinstance(left, Op) and left.kind in ("*", "/") and _callable(left.args[1]) and isinstance(right, Paren):
             return Op(left.kind, (left.args[0], Juxt(left.args[1], right)))  # a · σ(z) is a · (σ(z))
         return Juxt(left, right)
@@ -446,8 +449,10 @@ class Builder:
             return (node.text,)
         if isinstance(node, Ref):
             return node.key
-        if isinstance(node, Paren) and all(isinstance(i, (Ref, Num)) for i in node.items):
-            return tuple(i.text if isinstance(i, Num) else "".join(i.key) for i in node.items)
+        if isinstance(node, Paren) and all(_index_part(i) is not None for i in node.items):
+            return tuple(_index_part(i) for i in node.items)
+        if _index_part(node) is not None:
+            return (_index_part(node),)
         if isinstance(node, Juxt):
             parts = _flatten_juxt(node)
             if all(isinstance(p, (Ref, Num)) for p in parts):
@@ -484,6 +489,49 @@ def factors(node) -> list:
     if isinstance(node, Op) and node.kind == "*":
         return factors(node.args[0]) + factors(node.args[1])
     return [node]
+
+
+def _linear(n) -> dict | None:
+    """An index expression (g+m-1, 2r-1, t+1) as {letter: coefficient, "": constant}."""
+    if isinstance(n, Num) and n.value.denominator == 1:
+        return {"": int(n.value)}
+    if isinstance(n, Ref) and len(n.tokens) == 1 and len(n.tokens[0]) == 1 and n.tokens[0].isalpha():
+        return {n.tokens[0]: 1}
+    if isinstance(n, Paren) and len(n.items) == 1:
+        return _linear(n.items[0])
+    if isinstance(n, Op) and n.kind in ("+", "-"):
+        a, b = _linear(n.args[0]), _linear(n.args[1])
+        if a is None or b is None:
+            return None
+        sign = 1 if n.kind == "+" else -1
+        return {k: a.get(k, 0) + sign * b.get(k, 0) for k in set(a) | set(b)}
+    if isinstance(n, Op) and n.kind == "neg":
+        a = _linear(n.args[0])
+        return None if a is None else {k: -v for k, v in a.items()}
+    if (isinstance(n, Op) and n.kind == "*") or isinstance(n, Juxt):
+        x, y = (n.args if isinstance(n, Op) else (n.left, n.right))
+        a, b = _linear(x), _linear(y)
+        if a is None or b is None:
+            return None
+        if set(a) == {""}:
+            return {k: a[""] * v for k, v in b.items()}
+        if set(b) == {""}:
+            return {k: b[""] * v for k, v in a.items()}
+    return None
+
+
+def _index_part(n) -> str | None:
+    """One index of a subscript: a number, a name, or an expression in index letters ([g+m-1])."""
+    if isinstance(n, Num):
+        return n.text
+    if isinstance(n, Ref):
+        return "".join(n.key)
+    form = _linear(n)
+    if form is None or not any(k for k in form):
+        return None
+    from .sym import render_linear
+
+    return "[" + render_linear(form) + "]"
 
 
 def _flatten_juxt(n) -> list:

@@ -26,6 +26,7 @@ class Formula:
     kind: str             # display | inline | row | bare | column_sum | vector
     block: int            # formulas of one math block share this number
     rows: tuple[int, ...] = ()  # for kind "vector": the indices of the aligned rows it continues
+    ranges: tuple[tuple[str, int, int], ...] = ()  # (g, h = 1, …, 10; c = 1, …, 6): one formula per value
 
 
 @dataclass
@@ -155,12 +156,13 @@ class _Builder:
         self.block = 0
 
     def add(self, start: int, end: int, kind: str, rows: tuple[int, ...] = ()) -> int | None:
-        text = blank(self.note.text[start:end])
+        text, ranges = index_ranges(self.note.text[start:end])
+        text = blank(text)
         if not text.strip():
             return None
         lead = len(text) - len(text.lstrip())
         line, col = self.note.where(start + lead)
-        self.note.formulas.append(Formula(text, start, line, col, kind, self.block, rows))
+        self.note.formulas.append(Formula(text, start, line, col, kind, self.block, rows, ranges))
         return len(self.note.formulas) - 1
 
     def display(self, start: int, end: int, kind: str = "display") -> None:
@@ -204,6 +206,26 @@ class _Builder:
             text = " + ".join(nums) + " = " + total[0]
             line, col = self.note.where(start)
             self.note.formulas.append(Formula(text, start, line, col, "column_sum", self.block))
+
+
+_DOTS = r"(?:\\dots|\\ldots|\\cdots|\.\.\.|…)"
+_ONE_RANGE = rf"[a-z](?:\s*,\s*[a-z])*\s*=\s*-?\d+\s*,\s*{_DOTS}\s*,\s*-?\d+"
+_RANGES = re.compile(rf"(?:\\q?quad|,)\s*\(\s*({_ONE_RANGE}(?:\s*;\s*(?:\\[ ,;])?\s*{_ONE_RANGE})*)\s*\)\s*$")
+
+
+def index_ranges(text: str) -> tuple[str, tuple[tuple[str, int, int], ...]]:
+    """A formula written for a range of indices, `… \\quad (g, h = 1, \\dots, 10;\\ c = 1, \\dots, 6)`:
+    the clause blanked out, and the ranges."""
+    m = _RANGES.search(text)
+    if not m:
+        return text, ()
+    ranges = []
+    for part in re.split(r";", m.group(1)):
+        letters, bounds = part.split("=")
+        lo, hi = re.findall(r"-?\d+", bounds)[:1] + re.findall(r"-?\d+", bounds)[-1:]
+        for letter in re.findall(r"[a-z]", letters):
+            ranges.append((letter, int(lo), int(hi)))
+    return text[: m.start()] + " " * (len(text) - m.start()), tuple(ranges)
 
 
 def read_note(path: str, text: str) -> Note:

@@ -12,6 +12,7 @@ from lark import Tree
 from .ir import Builder, Chain, Deriv, Juxt, Matrix, Member, Num, Op, Opaque, Paren, Ref, Relation, Unsupported, factors
 from .parse import ParseFailure, parse
 from .segment import Formula, Note
+from .dots import fill_all
 from .sym import substitute_index
 
 
@@ -92,6 +93,8 @@ def statements(note: Note) -> tuple[list[Statement], list[Unreadable], list[Form
             made.append(st)
         if template is not None:
             made = _expand(made, template[1])
+        for letter, lo, hi in f.ranges:
+            made = _expand(made, (letter, list(range(lo, hi + 1))))
         for st in made:
             _resolve_dittos(st, history)
             history.append(st)
@@ -106,6 +109,8 @@ def statements(note: Note) -> tuple[list[Statement], list[Unreadable], list[Form
             rows[index] = with_relations[0]
             open_chain = bool(chains) and chains[-1].trailing
     _layer_labels(out)
+    for st in out:  # a + b + \dots + z: written out where the pattern is plain
+        st.members = [Member(fill_all(m.node), m.start, m.end) for m in st.members]
     return out, bad, remarks
 
 
@@ -276,6 +281,8 @@ def _numeric_call(node: Juxt) -> bool:
 
     left = node.left
     name_ok = isinstance(left, Func) or (isinstance(left, Ref) and left.tokens in (("sigma",), ("sigmoid",), ("S",)))
+    if isinstance(left, Func) and left.name in ("max", "min") and isinstance(node.right, Paren):
+        return bool(node.right.items) and all(is_numeric(i) for i in node.right.items)
     return name_ok and isinstance(node.right, Paren) and len(node.right.items) == 1 and is_numeric(node.right.items[0])
 
 

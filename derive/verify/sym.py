@@ -3,6 +3,9 @@ are functions). Built node by node from our own tree: note text never reaches sy
 
 from __future__ import annotations
 
+import dataclasses
+import re
+from fractions import Fraction
 from typing import Protocol
 
 import sympy as sp
@@ -181,6 +184,11 @@ def _juxt(node: Juxt, scope: Scope) -> sp.Expr:
         return to_sympy(left.left, scope) * _call(left.right, right, scope)
     if isinstance(left, BigSum):
         return _sum(left, right, scope)
+    if isinstance(left, Ref) and left.tokens == ("1",) and isinstance(right, Paren) and right.square \
+            and len(right.items) == 1 and isinstance(right.items[0], Relation):
+        rel = right.items[0].chain  # \mathbf{1}[a = b]
+        if len(rel.members) == 2 and rel.rels == ["="]:
+            return Iverson(to_sympy(rel.members[0].node, scope), to_sympy(rel.members[1].node, scope))
     if isinstance(right, Paren) and isinstance(left, (Func, Ref)) and _is_call(left, scope):
         return _call(left, right, scope)
     try:
@@ -193,7 +201,20 @@ def _is_call(f, scope: Scope) -> bool:
     return isinstance(f, Func) or scope.function(f) is not None
 
 
+class Iverson(sp.Function):
+    """[a = b]: 1 where a equals b, else 0 (how a max-pool routes its gradient); flat almost everywhere."""
+
+    nargs = 2
+
+    def fdiff(self, argindex=1):
+        return sp.Integer(0)
+
+
 def _call(f, paren: Paren, scope: Scope) -> sp.Expr:
+    name = f.name if isinstance(f, Func) else scope.function(f)
+    if name in ("max", "min") and len(paren.items) > 1 and not any(isinstance(i, Relation) for i in paren.items):
+        args = [to_sympy(i, scope) for i in paren.items]
+        return sp.Max(*args) if name == "max" else sp.Min(*args)
     if len(paren.items) != 1 or isinstance(paren.items[0], Relation):
         raise Unverifiable("a function of several arguments")
     arg = to_sympy(paren.items[0], scope)
@@ -222,9 +243,12 @@ def _sum(op: BigSum, body, scope: Scope) -> sp.Expr:
 
 
 def substitute_index(node, letter: str, k: int):
-    """The node with the index letter replaced by k in every name (y_i -> y_1, x_{i} -> x_1)."""
+    """The node with the index letter replaced by k in every name (y_i -> y_1, x_{i} -> x_1,
+    δ_{o_{t+1}} -> δ_{o_3}); a bare index letter becomes the number."""
     if isinstance(node, Ref):
-        tokens = tuple(_index_token(t, letter, k) for t in node.tokens)
+        if node.tokens == (letter,):
+            return Num(Fraction(k), str(k), 0)
+        tokens = tuple(t if n == 0 and t == letter else _index_token(t, letter, k) for n, t in enumerate(node.tokens))
         return Ref(tokens, node.tex, node.hat, node.power)
     if isinstance(node, Op):
         return Op(node.kind, tuple(substitute_index(a, letter, k) for a in node.args))
@@ -237,10 +261,67 @@ def substitute_index(node, letter: str, k: int):
                      substitute_index(node.wrt, letter, k), node.partial)
     if isinstance(node, Exp):
         return Exp(substitute_index(node.arg, letter, k))
+    if isinstance(node, Matrix):
+        return Matrix(tuple(tuple(substitute_index(e, letter, k) for e in row) for row in node.rows))
+    if isinstance(node, Relation):  # [C_{2r-1,2s-1,c} = P_{r,s,c}]
+        chain = node.chain
+        members = [dataclasses.replace(m, node=substitute_index(m.node, letter, k)) for m in chain.members]
+        return Relation(dataclasses.replace(chain, members=members))
+    if isinstance(node, BigSum):
+        return BigSum(substitute_index(node.sub, letter, k) if node.sub is not None else None,
+                      substitute_index(node.sup, letter, k) if node.sup is not None else None)
     return node
 
 
+_BRACKET = re.compile(r"\[([^\]]*)\]")
+_TERM = re.compile(r"([+-]?)(\d*)([a-z]?)")
+
+
+def parse_linear(text: str) -> dict[str, int] | None:
+    """An index expression such as 2r-1 or g+m-1 as {letter: coefficient, "": constant}."""
+    out: dict[str, int] = {}
+    pos = 0
+    text = text.replace(" ", "")
+    while pos < len(text):
+        m = _TERM.match(text, pos)
+        if not m or m.end() == pos:
+            return None
+        sign, digits, name = m.groups()
+        if not digits and not name:
+            return None
+        c = int(digits) if digits else 1
+        out[name] = out.get(name, 0) + (-c if sign == "-" else c)
+        pos = m.end()
+    return out
+
+
+def render_linear(form: dict[str, int]) -> str:
+    parts = []
+    for name in sorted(n for n in form if n) + [""]:
+        c = form.get(name, 0)
+        if c == 0 and name:
+            continue
+        if name:
+            body = name if abs(c) == 1 else f"{abs(c)}{name}"
+        else:
+            if c == 0 and parts:
+                continue
+            body = str(abs(c))
+        parts.append(("-" if c < 0 else ("+" if parts else "")) + body)
+    return "".join(parts) or "0"
+
+
 def _index_token(t: str, letter: str, k: int) -> str:
+    if "[" in t:
+        def put(m):
+            form = parse_linear(m.group(1))
+            if form is None or letter not in form:
+                return m.group(0)
+            form[""] = form.get("", 0) + form.pop(letter) * k
+            if any(n and c for n, c in form.items()):
+                return "[" + render_linear(form) + "]"
+            return str(form.get("", 0))
+        return _BRACKET.sub(put, t)
     if t == letter:
         return str(k)
     if len(t) >= 2 and t.endswith(letter) and t[:-1].isalpha() and len(t[:-1]) == 1:
