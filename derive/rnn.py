@@ -158,7 +158,7 @@ def _slope(fn: str, a: str, z: str, times: str) -> str:
 
 def bptt_formulas(net: Network) -> list[tuple[str, str]]:
     """Backpropagation through time in general form, as (label, LaTeX) pairs: the error at the output,
-    the δ recurrence running backwards from t = T (δ_{o_{T+1}} = 0), and every shared parameter's
+    the δ recurrence running backwards from t = T (where δ_{h_T} = aᵀ δ_{y_T}), and every shared parameter's
     gradient as a sum of per-step terms. Scalar networks in note 003's names; vector networks in
     matrix form (bold vectors, ⊙ elementwise, ᵀ transpose). With a nonlinear output y_t = f(z_t),
     the output error is δ_{z_t}; with a linear one (note 003) it is δ_{y_t}."""
@@ -184,10 +184,14 @@ def bptt_formulas(net: Network) -> list[tuple[str, str]]:
     else:
         out_err = dLdy + times + _slope(out_fn, v("y") + "_{t}", v("z") + "_{t}", times)
     slope = _slope(fn, v("h") + "_{t}", v("o") + "_{t}", times)
+    every = rf" \quad (t = 1, \dots, {T})"  # `derive verify` writes these out for each step
+    hidden = [("hidden error", rf"{d('h')} = a{tr}\, {d(e)} + W_{{h}}{tr}\, {d('o', 't+1')}"
+                               rf" \quad (t = 1, \dots, {T - 1})")] if T > 1 else []
     return [
-        ("output error", rf"{d(e)} = {out_err}"),
-        ("hidden error", rf"{d('h')} = a{tr}\, {d(e)} + W_{{h}}{tr}\, {d('o', 't+1')}, \quad {d('o', str(T + 1))} = 0"),
-        ("pre-activation error", rf"{d('o')} = {d('h')}{times}{slope}"),
+        ("output error", rf"{d(e)} = {out_err}{every}"),
+        *hidden,
+        ("last step", rf"{d('h', str(T))} = a{tr}\, {d(e, str(T))}"),
+        ("pre-activation error", rf"{d('o')} = {d('h')}{times}{slope}{every}"),
         ("W_i", rf"\frac{{\partial L}}{{\partial W_{{i}}}} = \sum_{{t=1}}^{{{T}}} {d('o')}\, {v('x')}_{{{x_sub}}}{tr}"),
         ("W_h", rf"\frac{{\partial L}}{{\partial W_{{h}}}} = \sum_{{t=1}}^{{{T}}} {d('o')}\, {v('h')}_{{t-1}}{tr}"),
         ("b", rf"\frac{{\partial L}}{{\partial {v('b')}}} = \sum_{{t=1}}^{{{T}}} {d('o')}"),

@@ -11,8 +11,10 @@ import pytest
 from derive import derive, load
 from derive.cli import main
 from derive.cnn import Conv, Dense, Flatten, Pooling, build_cnn, index_formulas, max_pool_margin
+from derive.document import build
 from derive.errors import SpecError
 from derive.numeric import finite_differences
+from derive.render import document_files
 from derive.spec import network_from_spec
 from oracles import cnn_numpy, cnn_torch
 
@@ -183,7 +185,10 @@ def test_tie_rule_is_stated():
     net = load("lenet")
     assert "first maximum" in net.description and "row-major" in net.description
     assert "first maximum" in net.shape["max_pool_ties"]
-    assert any("row-major order at ties" in f for _, f in index_formulas(net))
+    routing = [f for label, f in index_formulas(net) if "routing" in label]
+    assert routing and all(r"\mathbf{1}" in f for f in routing)  # δ goes where C equals the window's max
+    page = document_files(build(derive(net)), "md", None)[""].decode()
+    assert "first in row-major order" in " ".join(page.split())
 
 
 # --- lenet --------------------------------------------------------------------------------------
@@ -233,13 +238,13 @@ def test_lenet_agrees_with_finite_differences():
 
 def test_lenet_index_formulas_cover_every_layer():
     labels = [label for label, _ in index_formulas(load("lenet"))]
-    for expected in ("C1 definition", "k1", "b1", "P1 routing", "k2", "b2", "C2 input", "P2 spreading",
+    for expected in ("C1 definition", "k1", "b1", "P1 routing 1", "k2", "b2", "C2 input", "P2 spreading 1",
                      "flatten", "w", "b", "output error"):
         assert expected in labels
     formulas = dict(index_formulas(load("lenet")))
     assert r"\delta^{C^{1}}_{g,h,c}\, x_{g+m-1,h+n-1}" in formulas["k1"]
-    assert r"\frac{1}{4}" in formulas["P2 spreading"]
-    assert formulas["output error"].endswith("o_{j} - t_{j}")
+    assert r"\frac{1}{4}" in formulas["P2 spreading 1"]
+    assert "o_{j} - t_{j}" in formulas["output error"]
 
 
 def test_cli_lenet_check_json(capsys):
