@@ -7,6 +7,7 @@ import mpmath
 import sympy as sp
 
 from .evaluate import evaluate
+from .names import display
 from .sym import Dv, PDv, Unverifiable
 
 PRECISION_DIGITS = 50
@@ -60,10 +61,14 @@ class Calculus:
 
     def value(self, expr: sp.Expr, env: dict):
         """expr at the point env (every quantity's value), derivatives worked out in numbers."""
-        if expr.has(Dv):
-            expr = expr.xreplace({d: sp.Float(self.numeric_derivative(d, env), PRECISION_DIGITS)
-                                  for d in expr.atoms(Dv)})
-        return evaluate(expr, env)
+        try:
+            if expr.has(Dv):
+                expr = expr.xreplace({d: sp.Float(self.numeric_derivative(d, env), PRECISION_DIGITS)
+                                      for d in expr.atoms(Dv)})
+            return evaluate(expr, env)
+        except KeyError as e:  # a quantity on the way has no value: the note does not say enough
+            q = self.model.by_symbol_map().get(e.args[0])
+            raise Unverifiable(f"the note gives no value for {display(q.key) if q else e.args[0]}") from None
 
     def numeric_derivative(self, d: Dv, env: dict):
         of, wrt = d.args

@@ -59,6 +59,7 @@ class NoteModel:
         self.readings: dict[tuple[str, ...], str] = {}   # loose readings made, for the report
         self.functions: dict[tuple[str, ...], object] = {}  # key -> "sigma" or an sp.Lambda
         self.values: dict[tuple[str, ...], Fraction] = {}
+        self.read_only: set[tuple[str, ...]] = set()  # values met only inside substitutions, rounded
         self.bindings: list[Binding] = []   # every value the note gives a leaf
         self.findings: list[Finding] = []
         self.declared_vectors: dict[tuple[str, ...], list[Ref]] = {}

@@ -35,7 +35,7 @@ def is_rounded(model, n: Num) -> bool:
     """A number the note computed and rounded (rather than a value it was given)."""
     if n.decimals < 2:
         return False
-    return n.value not in set(model.values.values())
+    return n.value not in {v for k, v in model.values.items() if k not in model.read_only}
 
 
 def exact_of(ck, node) -> mpmath.mpf | None:

@@ -11,8 +11,8 @@ from typing import Protocol
 import sympy as sp
 
 from ..symbols import Relu, Sigmoid
-from .ir import (BigSum, Declare, Deriv, Differential, Exp, Func, Juxt, LeftLabel, Matrix, Num, Op, Opaque, Paren,
-                 Ref, Relation)
+from .ir import (GREEK_NAMES, BigSum, Declare, Deriv, Differential, Exp, Func, Juxt, LeftLabel, Matrix, Num, Op,
+                 Opaque, Paren, Ref, Relation)
 
 
 class Unverifiable(Exception):
@@ -311,6 +311,9 @@ def render_linear(form: dict[str, int]) -> str:
     return "".join(parts) or "0"
 
 
+_GREEK = set(GREEK_NAMES.values())  # δ_j is read as one name, deltaj
+
+
 def _index_token(t: str, letter: str, k: int) -> str:
     if "[" in t:
         def put(m):
@@ -324,6 +327,6 @@ def _index_token(t: str, letter: str, k: int) -> str:
         return _BRACKET.sub(put, t)
     if t == letter:
         return str(k)
-    if len(t) >= 2 and t.endswith(letter) and t[:-1].isalpha() and len(t[:-1]) == 1:
+    if len(t) >= 2 and t.endswith(letter) and t[:-1].isalpha() and (len(t[:-1]) == 1 or t[:-1] in _GREEK):
         return t[:-1] + str(k)
     return t

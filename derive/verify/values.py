@@ -157,6 +157,8 @@ def _seen(model, results: list[Num]) -> list[Seen]:
                 continue
             computed_looking = y.value in result_values
             score += 1 if (q.definition is not None) == computed_looking else 0
+            claimed = model.claimed.get(q.key)
+            score += 2 if claimed is not None and claimed[0].value == y.value else 0
         return score
 
     model.prefer = prefer
@@ -200,6 +202,9 @@ def _choose(model, seen: list[Seen]) -> None:
         best = max(counts.values())
         chosen[key] = next(s.value for s in ss if counts[s.value] == best)
     model.values.update(chosen)
+    # a long number met only inside a substitution is a rounded result (an elided line's), not a given
+    model.read_only = {key for key, ss in by_key.items()
+                       if not any(s.listed for s in ss) and max(s.decimals for s in ss) >= READ_DECIMALS}
     # conflicts, statement by statement
     by_line = defaultdict(list)
     for key, ss in by_key.items():
@@ -222,6 +227,9 @@ def _choose(model, seen: list[Seen]) -> None:
                                               f"{display(s.key)} is {_num(s.value)} here but {_num(chosen[s.key])} "
                                               f"on {lines}: two different quantities share the name "
                                               f"{display(s.key)} (read as {_num(s.value)} in {display(context)})"))
+
+
+READ_DECIMALS = 6  # decimals from which a number read only in a substitution counts as computed
 
 
 def _split(model, key: tuple, context: tuple, value: Fraction) -> None:
@@ -334,7 +342,7 @@ def _drift(model, seen: list[Seen]) -> None:
         if q is None or q.definition is None or q.symbol not in model.exact or s.decimals < 2:
             continue
         n = Num(s.value, "", s.decimals)
-        if rounds_to(model.exact[q.symbol], n) or s.key in model.drift:
+        if rounds_to(model.exact[q.symbol], n) or s.key in model.drift or _crossed(model, s, seen):
             continue
         hits = [c for c in model.computed() if c is not q and c.symbol in model.exact
                 and rounds_to(model.exact[c.symbol], n)]
@@ -354,6 +362,22 @@ def _drift(model, seen: list[Seen]) -> None:
                                       f"({_num(s.value)}); {display(s.key)} was defined on line {q.def_line} with "
                                       f"the value {mpmath.nstr(model.exact[q.symbol], 6)}: read as "
                                       f"{display(other.key)} from here on"))
+
+
+def _crossed(model, s: Seen, seen: list[Seen]) -> bool:
+    """s and another number of its statement fit once exchanged: the two factors of a product were
+    paired the wrong way round (δ^o_1 P_2 = 0.0123 · 0.684 with P_2 = 0.684), not a change of meaning."""
+    q = model.quantities[s.key]
+    for t in seen:
+        if t is s or t.line != s.line or t.context != s.context:
+            continue
+        r = model.quantities.get(t.key)
+        if r is None or r.symbol not in model.exact:
+            continue
+        if rounds_to(model.exact[q.symbol], Num(t.value, "", t.decimals)) and \
+                rounds_to(model.exact[r.symbol], Num(s.value, "", s.decimals)):
+            return True
+    return False
 
 
 def exact_values(model) -> dict:
