@@ -365,6 +365,10 @@ def index_formulas(net: Network) -> list[tuple[str, str]]:
             sums = (rf"\sum_{{c=1}}^{{{C_}}}" if ch else "") + rf"\sum_{{{a1}=1}}^{{{R}}}\sum_{{{a2}=1}}^{{{S}}}"
             flat = flat.replace("r", a1).replace("s", a2)
             classes = ("j", 0, row["units"] - 1)
+            if s["output_activation"] == "softmax":
+                output = rf"o_{{j}} = \frac{{e^{{o_{{j}}^{{sum}}}}}}{{\sum_{{k=0}}^{{{row['units'] - 1}}} e^{{o_{{k}}^{{sum}}}}}}"
+            else:
+                output = rf"o_{{j}} = {_ACT_TEX[s['output_activation']]}\left(o_{{j}}^{{sum}}\right)"
             if s["loss"] == "cross_entropy" and s["output_activation"] == "softmax":
                 delta = r"\delta^{o}_{j} = \frac{\partial L}{\partial o_{j}^{sum}} = o_{j} - t_{j}"
             elif s["output_activation"] == "softmax":
@@ -376,6 +380,7 @@ def index_formulas(net: Network) -> list[tuple[str, str]]:
             out += [
                 ("flatten", rf"\mathrm{{flat}}_{{{flat}}} = {cell}{grid}"),
                 ("dense definition", rf"o_{{j}}^{{sum}} = {sums} w_{{j,{flat}}} {cell} + b_{{j}}{_ranges(classes)}"),
+                ("output", output + _ranges(classes)),
                 ("output error", delta + _ranges(classes)),
                 ("w", rf"\frac{{\partial L}}{{\partial w_{{j,{flat}}}}} = \delta^{{o}}_{{j}}\, {cell}"
                       rf"{_ranges(classes, *[(a1, 1, R), (a2, 1, S)] + ([('c', 1, C_)] if ch else []))}"),
