@@ -55,8 +55,9 @@ def _read_spec(path: str | None) -> dict:
 @click.option("-o", "--output", "output", type=click.Path(file_okay=False), help="Folder for --format md copies.")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Notes checked in parallel.")
 @click.option("-v", "--verbose", is_flag=True, help="List correct claims too.")
+@click.option("--force", is_flag=True, help="Replace existing copies even when derive did not write them.")
 def verify(notes: tuple[str, ...], spec: str | None, as_json: bool, fmt: str, output: str | None, jobs: int,
-           verbose: bool) -> int:
+           verbose: bool, force: bool) -> int:
     """Check hand-written notes (Markdown with LaTeX) line by line.
 
     Exit status: 0 nothing wrong, 1 something wrong, 2 a note could not be read."""
@@ -77,7 +78,7 @@ def verify(notes: tuple[str, ...], spec: str | None, as_json: bool, fmt: str, ou
     if as_json:
         click.echo(json.dumps(report.to_json(reports, errors), indent=2, ensure_ascii=False))
     elif fmt == "md":
-        _write_annotated(reports, output)
+        _write_annotated(reports, output, notes, force)
     else:
         click.echo(report.to_text(reports, errors, verbose), nl=False)
     for p, e in errors:
@@ -98,21 +99,19 @@ def _with_progress(iterator, total: int, show: bool) -> list:
     return out
 
 
-def _write_annotated(reports, output: str | None) -> None:
+def _write_annotated(reports, output: str | None, notes: tuple[str, ...], force: bool) -> None:
+    """--format md: each note's annotated copy, to standard output or as NAME.checked.md in the
+    folder -o (all checked before any is written; a note itself is never overwritten)."""
+    from .files import write_all
     from .verify import report
 
+    copies = {}
     for r in reports:
         text = Path(r.path).read_text(encoding="utf-8").replace("\r\n", "\n")
         copy = report.annotated(r, text)
         if output is None:
             click.echo(copy)
-            continue
-        folder = Path(output)
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / (Path(r.path).stem + ".checked.md")
-        if target.resolve() == Path(r.path).resolve():
-            raise DeriveError(f"{target} is the note itself; choose another folder with -o")
-        tmp = target.with_name(target.name + ".tmp")
-        tmp.write_text(copy, encoding="utf-8")
-        tmp.replace(target)
-        click.echo(f"wrote {target}", err=True)
+        else:
+            copies[Path(output) / (Path(r.path).stem + ".checked.md")] = copy.encode()
+    for path in write_all(copies, [Path(n) for n in notes], force):
+        click.echo(f"wrote {path}", err=True)

@@ -73,6 +73,21 @@ def test_annotated_copy(tmp_path, capsys):
     assert note.read_text() == WRONG.read_text()  # the note itself is untouched
 
 
+def test_annotated_copy_replaces_its_own_output_but_no_other_file(tmp_path, capsys):
+    note = tmp_path / "note.md"
+    shutil.copy(WRONG, note)
+    out = tmp_path / "out"
+    run(capsys, "verify", note, "--format", "md", "-o", out)
+    first = (out / "note.checked.md").read_bytes()
+    code, _, err = run(capsys, "verify", note, "--format", "md", "-o", out)  # a second run: same bytes
+    assert code == 1 and (out / "note.checked.md").read_bytes() == first
+    (out / "note.checked.md").write_text("the user's own file\n")
+    code, _, err = run(capsys, "verify", note, "--format", "md", "-o", out)
+    assert code == 2 and "--force" in err and (out / "note.checked.md").read_text() == "the user's own file\n"
+    code, _, _ = run(capsys, "verify", note, "--format", "md", "-o", out, "--force")
+    assert code == 1 and (out / "note.checked.md").read_bytes() == first
+
+
 def test_jobs_give_the_same_report(capsys):
     notes = sorted(SEEDS.glob("*.txt"))
     one = run(capsys, "verify", *notes, "--json")[1]

@@ -84,7 +84,9 @@ def annotated(r: NoteReport, text: str) -> str:
             out.append("")
             out.extend(pending[n])
             out.append("")
-    header = f"<!-- checked by derive: {summary_line(r)} -->"
+    from ..render import MARKER  # the mark that lets a later run replace this copy
+
+    header = f"<!-- {MARKER} (derive verify --format md): {summary_line(r)} -->"
     return header + "\n" + "\n".join(out)
 
 
