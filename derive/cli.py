@@ -11,6 +11,7 @@ import json
 import click
 
 from . import numeric
+from .cnn import TIE_RULE, max_pool_margin
 from .engine import derive
 from .errors import DeriveError
 from .examples import EXAMPLES
@@ -64,6 +65,10 @@ def gradients(target: str, as_json: bool, check: bool, lr: str | None, steps: in
         worst = max((abs(fd[n] - d.gradients[n].value) / max(1.0, abs(d.gradients[n].value)) for n in fd), default=0.0)
         if worst > CHECK_TOLERANCE:
             click.echo(f"derive: check failed: relative disagreement {worst:.2e} > {CHECK_TOLERANCE:g}", err=True)
+            if max_pool_margin(net) < 1e-4:
+                click.echo(f"derive: a max-pooling window (nearly) ties at these values: the loss has a kink there, "
+                           f"finite differences straddle it, and the derivative follows the rule: {TIE_RULE}",
+                           err=True)
             return 1
     return 0
 

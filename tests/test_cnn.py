@@ -8,13 +8,14 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from derive import derive, load
+from derive import derive, load, numeric
 from derive.cli import main
 from derive.cnn import Conv, Dense, Flatten, Pooling, build_cnn, index_formulas, max_pool_margin
 from derive.document import build
 from derive.errors import SpecError
 from derive.numeric import finite_differences
 from derive.render import document_files
+from derive.sampling import sample_values
 from derive.spec import network_from_spec
 from oracles import cnn_numpy, cnn_torch
 
@@ -269,6 +270,23 @@ def test_spec_with_label_and_seed():
     assert net.has_numbers() and [net.values[f"t_{j}"] for j in range(3)] == [0, 0, 1]
     assert net.values == network_from_spec(cnn_spec(label=2, seed=1)).values
     assert network_from_spec(cnn_spec(label=2, seed=1, values={"b1_1": 0.5})).values["b1_1"] == Fraction(1, 2)
+
+
+def test_seeded_spec_draws_numbers_without_max_pooling_ties():
+    # seed 1's first draw for this LeNet-like spec ties two entries of one max-pooling window exactly
+    # (the README's example); the spec then takes the next draw, and finite differences agree again.
+    spec = {"kind": "cnn", "input": [1, 12, 12], "label": 3, "seed": 1,
+            "layers": [{"type": "conv", "maps": 6, "kernel": 3}, {"type": "pool", "kind": "max", "size": 2},
+                       {"type": "conv", "maps": 3, "kernel": 2}, {"type": "pool", "kind": "avg", "size": 2},
+                       {"type": "flatten"}, {"type": "dense", "units": 10}]}
+    net = network_from_spec(spec)
+    first = net.with_values(sample_values(net, 1, keep={f"t_{j}": Fraction(int(j == 3)) for j in range(10)},
+                                          input_decimals=1))
+    assert max_pool_margin(first) == 0
+    assert max_pool_margin(net) > 1e-4
+    fd = finite_differences(net)
+    exact = numeric.gradients(net)[1]
+    assert max(abs(fd[n] - exact[n]) for n in fd) < 1e-6
 
 
 def test_spec_flatten_and_arrays():
