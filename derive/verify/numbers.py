@@ -211,11 +211,12 @@ def _substitution(ck, a, b, x):
     for name, num in _line_up(ck, a, b):
         if not isinstance(num, Num):
             continue
-        v = exact_of(ck, name)
+        q = model.resolve(name, line=ck.line) if isinstance(name, Ref) else None
+        v = _own_value(ck, q) if q is not None else None
+        v = exact_of(ck, name) if v is None else v
         if v is None:
             continue
         d = _ulps(v, num)
-        q = model.resolve(name, line=ck.line) if isinstance(name, Ref) else None
         label = display(q.key) if q is not None else ck.text_of(ck.sym(name))
         claimed = model.claimed.get(q.key) if q is not None else None
         if d > HALF + EPS and num.decimals >= 2 and d <= 1 + EPS:
@@ -230,6 +231,17 @@ def _substitution(ck, a, b, x):
     if slips:
         return "warning", fmt(x), "; ".join(slips), "values"
     return "wrong", fmt(x), f"the numbers give {fmt(arith.exact(b))}; the exact value is {fmt(x)}", "values"
+
+
+def _own_value(ck, q):
+    """The value of a name that two quantities share, as the quantity being computed reads it."""
+    if ck.context is None:
+        return None
+    value = ck.model.values.get(q.key + (f"@{display(ck.context)}",))
+    if value is None:
+        return None
+    with mpmath.workdps(PRECISION):
+        return mpmath.mpf(value.numerator) / value.denominator
 
 
 def _line_up(ck, a, b) -> list:
