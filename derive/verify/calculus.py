@@ -3,21 +3,31 @@ everything that does not go through wrt held fixed (the graph derivative a teach
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import mpmath
 import sympy as sp
 
 from .evaluate import evaluate
 from .names import display
-from .sym import Dv, PDv, Unverifiable
+from .sym import Dv, Iverson, PDv, Unverifiable
 
 PRECISION_DIGITS = 50
 SYMBOLIC_LIMIT = 40  # quantities under a derivative beyond which it is worked out in numbers only
 
 
+@lru_cache(maxsize=100_000)
+def partial(expr: sp.Expr, s: sp.Symbol) -> sp.Expr:
+    """∂expr/∂s, nothing expanded (the same definitions come back in every note and at every point).
+    A max or min of quantities routes to its extreme entry: 1[s = max(…)], flat almost everywhere."""
+    if isinstance(expr, (sp.Max, sp.Min)) and s in expr.args:
+        return Iverson(s, expr)
+    return sp.diff(expr, s)
+
+
 class Calculus:
     def __init__(self, model):
         self.model = model
-        self._partials: dict = {}
         self._adjoints: dict = {}
         self._below: dict = {}
         self._resolved: dict = {}
@@ -100,10 +110,7 @@ class Calculus:
         return adj
 
     def _partial(self, expr: sp.Expr, s: sp.Symbol) -> sp.Expr:
-        key = (expr, s)
-        if key not in self._partials:
-            self._partials[key] = sp.diff(expr, s)
-        return self._partials[key]
+        return partial(expr, s)
 
     def _order(self) -> list:
         """Computed quantities, each after everything its definition reads."""

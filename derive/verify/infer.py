@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-
+from functools import lru_cache
 
 from .align import align, normalize
 from .ir import Deriv, Juxt, Paren, Ref, walk
@@ -18,8 +18,14 @@ def orphans(model) -> set[tuple[str, ...]]:
     used: set = set()
     for q in model.quantities.values():
         if q.definition is not None:
-            used |= q.definition.free_symbols
+            used |= _free_symbols(q.definition)
     return {k for k, q in model.quantities.items() if q.definition is None and q.symbol not in used}
+
+
+@lru_cache(maxsize=4096)
+def _free_symbols(expr) -> frozenset:
+    """Definitions are immutable and asked for again and again while names are being unified."""
+    return frozenset(expr.free_symbols)
 
 
 def _alias(model, source: tuple, target: tuple, why: str) -> None:
@@ -66,7 +72,7 @@ def _unify(model, a, b) -> None:
     pairs = align(a, b)
     if pairs is None:
         return
-    lonely = orphans(model)
+    lonely = None  # worked out only when a pair of names needs it
     for x, y in pairs:
         if not isinstance(x, Ref):
             continue
@@ -77,6 +83,7 @@ def _unify(model, a, b) -> None:
             qy = model.resolve(y)
             if qy is None or qy.key == qx.key:
                 continue
+            lonely = orphans(model) if lonely is None else lonely
             if qy.key in lonely and qx.key not in lonely:
                 _alias(model, qy.key, qx.key, "the same place in an equal expression")
                 lonely = orphans(model)
@@ -85,6 +92,7 @@ def _unify(model, a, b) -> None:
                 lonely = orphans(model)
         elif isinstance(y, Juxt) and isinstance(y.left, Ref) and isinstance(y.right, Paren) \
                 and len(y.right.items) == 1 and isinstance(y.right.items[0], Ref):
+            lonely = orphans(model) if lonely is None else lonely
             _unify_call(model, qx, y.left, y.right.items[0], lonely)
 
 

@@ -69,6 +69,8 @@ class NoteModel:
         self.drift: dict[tuple[str, ...], tuple[tuple[str, ...], int]] = {}  # name -> (read as, from line)
         self.exact: dict = {}
         self._index: dict[tuple[str, int], int] = {}
+        self._missing: dict[tuple[str, ...], tuple] = {}  # names with no quantity, at which stamp
+        self._symbol_map: tuple = (None, {})
         self._user_aliases = {name_key(k): name_key(v) for k, v in (aliases or {}).items()}
         self.findings.extend(Finding(1, "warning", f"the alias {k} = {v} could not be read and is not used")
                              for k, v in (aliases or {}).items() if name_key(k) is None or name_key(v) is None)
@@ -83,7 +85,13 @@ class NoteModel:
             key = self.drift[key][0]
         if key in self.quantities:
             return self.quantities[key]
-        m: Match | None = find(key, list(self.quantities))
+        stamp = self._stamp()
+        if self._missing.get(key) == stamp:
+            m: Match | None = None
+        else:
+            m = find(key, list(self.quantities))
+            if m is None:
+                self._missing[key] = stamp
         if m is not None:
             if m.how and key not in self.readings:
                 self.readings[key] = f"read {display(key)} as {display(m.key)} ({m.how})"
@@ -131,7 +139,14 @@ class NoteModel:
         return self.by_symbol_map()[s]
 
     def by_symbol_map(self) -> dict:
-        return {q.symbol: q for q in self.quantities.values()}
+        stamp = self._stamp()
+        if self._symbol_map[0] != stamp:
+            self._symbol_map = (stamp, {q.symbol: q for q in self.quantities.values()})
+        return self._symbol_map[1]
+
+    def _stamp(self) -> tuple:
+        """Changes whenever a quantity is added or removed (keys keep their insertion order)."""
+        return len(self.quantities), next(reversed(self.quantities), None)
 
     # --- building ----------------------------------------------------------------------------
 
