@@ -21,13 +21,14 @@ import mpmath
 import sympy as sp
 
 from .calculus import Calculus
-from .evaluate import PRECISION, evaluate
+from .evaluate import PRECISION
 from .ir import Declare, Juxt, Member, Paren, Ref
 from .model import NoteModel
 from .names import display
 from .statements import Statement, as_number, is_numeric
 from ..symbols import TeacherText
 from .sym import Dv, Unverifiable, to_sympy
+from .values import fill_in
 
 TIME_LIMIT = 2.0   # seconds per claim
 POINTS = 3         # random points for a symbolic identity
@@ -344,29 +345,38 @@ class Checker:
     def _random_point(self) -> dict:
         return {"seed": self.rng.random()}
 
+    def _one_hot(self) -> dict:
+        """Targets of a cross-entropy the note gives as a one-hot vector (t_0 … t_9, one of them 1) keep
+        those values at every point: p − t is ∂L/∂z only for targets that sum to 1."""
+        if getattr(self, "_one_hot_cache", None) is None:
+            model, groups = self.model, {}
+            for q in model.leaves():
+                if q.key in model.values:
+                    groups.setdefault(tuple(t.rstrip("0123456789") for t in q.key), []).append(q)
+            logged = set()
+            for q in model.computed():
+                if q.definition.has(sp.log):
+                    logged |= q.definition.free_symbols
+            fixed = {}
+            for members in groups.values():
+                values = [model.values[q.key] for q in members]
+                if len(members) > 1 and set(values) <= {0, 1} and sum(values) == 1 \
+                        and any(q.symbol in logged for q in members):
+                    fixed.update({q.symbol: mpmath.mpf(int(model.values[q.key])) for q in members})
+            self._one_hot_cache = fixed
+        return self._one_hot_cache
+
     def values_at(self, point: dict) -> dict:
         """Every quantity at a random point: leaves drawn, computed ones from their definitions."""
         rng = random.Random(point["seed"])
         with mpmath.workdps(PRECISION):
             env = {}
+            fixed = self._one_hot()
             for q in sorted(self.model.quantities.values(), key=lambda q: q.symbol.name):
                 if q.definition is None:
                     env[q.symbol] = mpmath.mpf(rng.uniform(0.15, 0.85))
-            pending = [q for q in self.model.quantities.values() if q.definition is not None]
-            for _ in range(len(pending) + 1):
-                left = []
-                for q in pending:
-                    if q.definition.free_symbols <= set(env):
-                        try:
-                            env[q.symbol] = evaluate(q.definition, env)
-                        except (Unverifiable, ZeroDivisionError, ValueError):
-                            pass
-                    else:
-                        left.append(q)
-                if not left or len(left) == len(pending):
-                    break
-                pending = left
-        return env
+            env.update(fixed)
+            return fill_in(self.model, env, self.calc)
 
     def env(self, point: int) -> dict:
         """Every quantity's value at random point `point` (worked out once per note)."""

@@ -427,8 +427,10 @@ class Builder:
             if isinstance(node, Num) and node.decimals == 0:
                 return Ref(base.tokens, f"{base.tex}^{{{node.text}}}", base.hat, int(node.value))
             if isinstance(node, Ref):
-                return Ref(base.tokens + tuple(t if t.startswith("^") else "^" + t for t in node.tokens),
-                           f"{base.tex}^{{{node.tex}}}", base.hat)
+                label = tuple(t if t.startswith("^") else "^" + t for t in node.tokens)
+                if node.power is not None:  # δ^{C^{1}}: the layer of the label stays part of it
+                    label = label[:-1] + (f"{label[-1]}({node.power})",)
+                return Ref(base.tokens + label, f"{base.tex}^{{{node.tex}}}", base.hat)
             if isinstance(node, Op) and node.kind == "neg" and isinstance(node.args[0], Num):
                 return Op("pow", (base, Op("neg", node.args)))
             raise Unsupported("a superscript on a name")

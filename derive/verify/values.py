@@ -26,7 +26,7 @@ from .evaluate import PRECISION, evaluate
 from .ir import Num, Ref
 from .names import display
 from .statements import as_number, is_numeric
-from .sym import Unverifiable
+from .sym import Dv, Unverifiable
 
 
 @dataclass
@@ -257,8 +257,13 @@ def _placeholders(model, seen: list[Seen]) -> None:
     the quantity just computed (or for the one whose value was filled in)."""
     order = sorted((q for q in model.computed() if q.def_line is not None), key=lambda q: q.def_line)
     leaves = {q.symbol for q in model.leaves()}
-    twins_of = {q.key: [c for c in order if c is not q and c.definition == q.definition] for q in order}
-    users_of = {z: {c.key for c in order if z in c.definition.free_symbols} for z in leaves}
+    same_definition: dict = {}
+    users_of: dict = {z: set() for z in leaves}
+    for c in order:
+        same_definition.setdefault(c.definition, []).append(c)
+        for z in c.definition.free_symbols & leaves:
+            users_of[z].add(c.key)
+    twins_of = {q.key: [c for c in same_definition[q.definition] if c is not q] for q in order}
     for q in order:
         free = [z for z in q.definition.free_symbols if z in leaves]
         if len(free) != 1:
@@ -384,19 +389,44 @@ def exact_values(model) -> dict:
     """Every quantity whose value follows from the given values, at high precision."""
     with mpmath.workdps(PRECISION):
         out = {q.symbol: _mp(v) for k, v in model.values.items() if (q := model.quantities.get(k)) is not None}
-        pending = [q for q in model.quantities.values() if q.definition is not None]
-        progress = True
-        while pending and progress:
-            progress = False
-            for q in list(pending):
-                if q.definition.free_symbols <= set(out):
-                    try:
-                        out[q.symbol] = evaluate(q.definition, out)
-                    except (ValueError, ZeroDivisionError, TypeError, Unverifiable):
-                        pass
-                    pending.remove(q)
-                    progress = True
-    return out
+        return fill_in(model, out)
+
+
+def fill_in(model, env: dict, calc=None) -> dict:
+    """env (values of leaves) completed with every definition whose inputs have values, each after its
+    inputs. A quantity the note defines as a derivative (δ = ∂L/∂z) is worked out by reverse mode."""
+    pending = [q for q in model.quantities.values() if q.definition is not None and q.symbol not in env]
+    _evaluate_all(pending, env)
+    derivatives = [q for q in pending if q.symbol not in env and q.definition.has(Dv)]
+    if derivatives:
+        if calc is None:
+            from .calculus import Calculus
+
+            calc = Calculus(model)
+        for q in derivatives:
+            try:
+                env[q.symbol] = calc.value(q.definition, env)
+            except (ValueError, ZeroDivisionError, TypeError, Unverifiable):
+                pass
+        _evaluate_all([q for q in pending if q.symbol not in env], env)
+    return env
+
+
+def _evaluate_all(pending: list, out: dict) -> None:
+    progress = True
+    while pending and progress:
+        progress = False
+        rest = []
+        for q in pending:
+            if all(s in out for s in q.definition.free_symbols):
+                try:
+                    out[q.symbol] = evaluate(q.definition, out)
+                except (ValueError, ZeroDivisionError, TypeError, Unverifiable):
+                    pass
+                progress = True
+            else:
+                rest.append(q)
+        pending = rest
 
 
 def _mp(v: Fraction):
