@@ -1,4 +1,5 @@
-"""Time `derive verify`: the five seed notes end to end, and a class of 300 notes with --jobs 2.
+"""Time `derive verify`: the five seed notes end to end, a class of 300 notes with --jobs 2, and the
+gallery's largest document (lenet: 1,300 lines, 2,400 claims).
 
     python benchmarks/bench_verify.py [--repeat 3]
 
@@ -17,7 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-SEEDS = Path(__file__).resolve().parents[1] / "tests" / "notes" / "seeds"
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "tests" / "notes" / "seeds"
+LENET = ROOT / "output" / "docs" / "lenet.md"
 
 
 def median_run(cmd: list[str], repeat: int) -> float:
@@ -45,10 +48,12 @@ def main() -> None:
                 notes.append(str(target))
         one = median_run(base + notes, 1)
         two = median_run(base + notes + ["--jobs", "2"], args.repeat)
+    lenet = median_run(base + [str(LENET)], 1)
     print(f"{'run':<34} {'notes':>5} {'median (s)':>11}")
     print(f"{'five seed notes, one process':<34} {5:>5} {five:>11.2f}")
     print(f"{'300 notes, --jobs 1 (one run)':<34} {300:>5} {one:>11.2f}")
     print(f"{'300 notes, --jobs 2':<34} {300:>5} {two:>11.2f}")
+    print(f"{'lenet document (one run)':<34} {1:>5} {lenet:>11.2f}")
 
 
 if __name__ == "__main__":

@@ -95,6 +95,17 @@ def table(columns: list[Column]) -> str:
     return "\n".join(lines)
 
 
+LONG_SUM = 6  # terms beyond which a sum is shown as its first two terms, …, its last (JSON keeps it whole)
+
+
+def short_text(p: Printers, e) -> str:
+    """A sum of many terms (a convolution's gradient has a hundred) as a reader scans it in a table."""
+    terms = list(e.args) if e.is_Add else [e]  # the order the printers keep (order="none")
+    if len(terms) <= LONG_SUM:
+        return p.text(e)
+    return f"{p.text(terms[0])} + {p.text(terms[1])} + … + {p.text(terms[-1])} ({len(terms)} terms)"
+
+
 def to_text(d: Derivation, check: dict[str, float] | None = None,
             training: list[tuple[float, dict[str, float]]] | None = None) -> str:
     p = Printers(d.network)
@@ -106,7 +117,7 @@ def to_text(d: Derivation, check: dict[str, float] | None = None,
     out.append("")
     lhs = lambda n: f"d{net.loss}/d{n}"  # noqa: E731
     cols = [Column("parameter", list(d.gradients)),
-            Column("gradient", [f"{lhs(n)} = {p.text(g.delta_form)}" for n, g in d.gradients.items()])]
+            Column("gradient", [f"{lhs(n)} = {short_text(p, g.delta_form)}" for n, g in d.gradients.items()])]
     if d.values is not None:
         cols.append(Column("value", [fmt(g.value) for g in d.gradients.values()]))
         if d.learning_rate is not None:
@@ -120,7 +131,7 @@ def to_text(d: Derivation, check: dict[str, float] | None = None,
         for n in reversed(list(d.signals)):
             s = d.signals[n]
             value = "" if s.value is None else f" = {fmt(s.value)}"
-            out.append(f"  {p.text(delta_symbol(n))} = d{net.loss}/d{n} = {p.text(s.expr)}{value}")
+            out.append(f"  {p.text(delta_symbol(n))} = d{net.loss}/d{n} = {short_text(p, s.expr)}{value}")
     if check is not None:
         s = check_summary(d, check)
         out.append("")

@@ -255,6 +255,18 @@ def test_cli_lenet_check_json(capsys):
     assert data["check"]["max_abs_error"] < 1e-6
 
 
+
+def test_cli_lenet_table_can_be_read(capsys):
+    # a 3x3 kernel slides over 10 x 10 positions of the 12 x 12 input: its gradient is a sum of 100
+    # terms, shown as its first two, its last and the count; the JSON keeps every term
+    assert main(["gradients", "lenet"]) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("k1_1_1_1 "))
+    assert "δ_C1_1_1_1_sum*x_1_1 + δ_C1_1_2_1_sum*x_1_2 + … + δ_C1_10_10_1_sum*x_10_10 (100 terms)" in row
+    assert max(len(line) for line in out.splitlines()) < 500
+    main(["gradients", "lenet", "--json"])
+    assert json.loads(capsys.readouterr().out)["gradients"]["k1_1_1_1"]["latex"].count("x_{") == 100
+
 # --- specs --------------------------------------------------------------------------------------
 
 def cnn_spec(**kw):
