@@ -16,9 +16,11 @@ from .engine import derive
 from .errors import DeriveError
 from .examples import EXAMPLES
 from .present import to_json, to_text
+from .sampling import sample_values
 from .spec import load_target, number
 
 CHECK_TOLERANCE = 1e-6  # |symbolic - finite difference| / max(1, |gradient|) beyond which --check fails
+CHECK_SEED = 1  # example numbers for --check on a network given without numbers
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -49,9 +51,13 @@ def gradients(target: str, as_json: bool, check: bool, lr: str | None, steps: in
     net = load_target(target)
     if lr is not None:
         net = net.with_values(net.values, number(lr, "--lr"))
-    if (check or steps) and not net.has_numbers():
-        raise DeriveError(f"{'--check' if check else '--steps'} needs numbers: {net.name} has no value for "
-                          + ", ".join(q.name for q in net.leaves if q.name not in net.values)[:200])
+    missing = ", ".join(q.name for q in net.leaves if q.name not in net.values)
+    if steps and not net.has_numbers():
+        raise DeriveError(f"--steps needs numbers: {net.name} has no value for {missing[:200]}")
+    if check and not net.has_numbers():  # a symbolic example is still checked: at example numbers
+        net = net.with_values(sample_values(net, CHECK_SEED, keep=net.values))
+        click.echo(f"derive: {net.name} gives no value for {missing[:200]}; --check uses example values drawn "
+                   f"from seed {CHECK_SEED} (the values in the table are at those)", err=True)
     if steps and net.learning_rate is None:
         raise DeriveError("--steps needs a learning rate: give --lr or values.learning_rate in the spec")
     d = derive(net, allow_large=allow_large)
