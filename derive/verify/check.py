@@ -192,10 +192,8 @@ class Checker:
             fixed = fix_one_factor(self, rs, a, b)
             if fixed:
                 return "wrong", self.text_of(self.named(es)), fixed, "random points"
-        expected = self.named(ea) if ea.has(Dv) else None
         reason = diagnose(self, ea, eb, ra, rb, (a, b))
-        shown = self.text_of(expected if expected is not None else ea)
-        return "wrong", shown, reason, "random points"
+        return "wrong", self.shown(ea), reason, "random points"
 
     def _placeholder(self, e: sp.Expr) -> sp.Symbol | None:
         """`S(x)(1 - S(x))`, x tied to nothing (or to the input vector): x is a placeholder for the
@@ -230,7 +228,7 @@ class Checker:
                 return "correct", None, f"{reading}: equal as functions of the inputs and parameters", "random points"
             reason = diagnose(self, ea, eb, ra, trial)
             if "factor" in reason or "sign" in reason:
-                return "wrong", self.text_of(self.named(ea)), f"{reading}, {reason}", "random points"
+                return "wrong", self.shown(ea), f"{reading}, {reason}", "random points"
         raise Unverifiable(f"{name} stands for no quantity of the note here")
 
     def pretty(self, e: sp.Expr) -> sp.Expr:
@@ -404,6 +402,13 @@ class Checker:
         from .diagnose import named_derivative
 
         return expr.xreplace({d: named_derivative(self, d.args[0], d.args[1]) for d in expr.atoms(Dv)})
+
+    def shown(self, expr: sp.Expr) -> str:
+        """An expected expression as the note would write it: derivatives worked out in its names, a
+        sigmoid's derivative as σ(1 − σ), definitions folded back into the names they were given."""
+        from .diagnose import sigmoid_form
+
+        return self.text_of(self.pretty(sigmoid_form(self.named(expr))))
 
     def text_of(self, expr) -> str:
         return _NoteText(self.printer_names).doprint(expr)

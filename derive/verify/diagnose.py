@@ -195,6 +195,28 @@ def named_derivative(ck, of: sp.Expr, wrt: sp.Expr) -> sp.Expr:
         return Dv(of, wrt)
     defs = {q.definition: q.symbol for q in ck.model.quantities.values() if q.definition is not None
             and not q.definition.is_Symbol}
+    d = sigmoid_form(d)
     for _ in range(3):
         d = d.xreplace(defs)
     return d
+
+
+def sigmoid_form(e: sp.Expr) -> sp.Expr:
+    """e^{-u} (1 + e^{-u})^{-2}, the derivative of a sigmoid written out, as σ(u)(1 − σ(u)): the form
+    a teacher writes, and one the note's names fold into (output(1 − output))."""
+    from ..symbols import Sigmoid
+
+    def rewrite(m):
+        if not m.is_Mul:
+            return m
+        factors = list(m.args)
+        for i, f in enumerate(factors):
+            if f.is_Pow and f.exp == -2 and f.base.is_Add and len(f.base.args) == 2 and 1 in f.base.args:
+                ex = next(a for a in f.base.args if a != 1)
+                if isinstance(ex, sp.exp) and ex in factors:
+                    u = -ex.args[0]
+                    rest = [g for j, g in enumerate(factors) if j != i and j != factors.index(ex)]
+                    return sp.Mul(*rest) * Sigmoid(u) * (1 - Sigmoid(u))
+        return m
+
+    return e.replace(lambda n: n.is_Mul, rewrite)
