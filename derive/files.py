@@ -3,7 +3,8 @@
 Rules: every file is written atomically (a temporary file in the same folder, then os.replace, so a
 reader never sees half a file); missing folders are created; an input (the spec, a template) is never
 overwritten, whatever the options; an existing file is replaced only when it is one of our outputs
-(it carries the generator's marker near its start) or when `force` is given. All files of one command
+(its first lines carry the generator's marker with a fingerprint of the rest, so a file that only
+mentions derive, or an output edited since, is not ours) or when `force` is given. All files of one command
 are checked before any is written.
 """
 
@@ -15,24 +16,24 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from .errors import DeriveError
-from .render import MARKER
+from .render import MARKER, is_marked
 
 MARKER_BYTES = MARKER.encode()
-HEAD = 4096  # the marker is looked for in this many bytes at the start of a text file
 
 
 def is_ours(path: Path) -> bool:
-    """True when the file was written by derive: the marker line near the start of a text file, or in
-    the document information of a PDF."""
+    """True when the file was written by derive and not changed since: a text file's first lines carry
+    the marker with a fingerprint of the rest; a PDF carries the marker in its document information."""
     try:
-        with open(path, "rb") as f:
-            head = f.read(HEAD)
-            if head.startswith(b"%PDF"):
-                f.seek(0)
-                return b"/Subject (" + MARKER_BYTES + b")" in f.read()
+        data = path.read_bytes()
     except OSError:
         return False
-    return MARKER_BYTES in head
+    if data.startswith(b"%PDF"):
+        return b"/Subject (" + MARKER_BYTES + b")" in data
+    try:
+        return is_marked(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        return False
 
 
 def _same(a: Path, b: Path) -> bool:

@@ -13,6 +13,7 @@ they convert the same LaTeX to MathML (latex2mathml), so the page needs no scrip
 from __future__ import annotations
 
 import base64
+import hashlib
 import importlib.resources
 import os
 import re
@@ -168,9 +169,33 @@ FILTERS = {
 
 # --- rendering -----------------------------------------------------------------------------------
 
-def marker_line(fmt_: str, source: str) -> str:
-    text = f"{MARKER}{f' from {source}' if source else ''}; edit the templates, not this file"
-    return f"% {text}\n" if fmt_ == "tex" else f"<!-- {text} -->\n"
+MARK = re.compile(r"^(?:% |<!-- )" + MARKER + r"\b.*\[#([0-9a-f]{16})\](?: -->)?$")
+
+
+def fingerprint(body: str) -> str:
+    return hashlib.sha256(body.encode()).hexdigest()[:16]
+
+
+def mark(body: str, text: str, style: str = "html") -> str:
+    """body with the generator's marker line first (after the doctype of an HTML page): a comment with
+    `text` and a fingerprint of the body, so that a later run replaces its own untouched output and
+    nothing else (not a file that merely mentions derive, not one edited since)."""
+    stamp = f"{text} [#{fingerprint(body)}]"
+    comment = f"% {stamp}\n" if style == "tex" else f"<!-- {stamp} -->\n"
+    if body.lower().startswith("<!doctype"):
+        head, _, rest = body.partition("\n")
+        return f"{head}\n{comment}{rest}"
+    return comment + body
+
+
+def is_marked(text: str) -> bool:
+    """True when text is an output of ours, unchanged: its marker line's fingerprint matches the rest."""
+    lines = text.split("\n", 2)
+    for i in range(min(2, len(lines) - 1)):
+        m = MARK.match(lines[i])
+        if m:
+            return fingerprint("\n".join(lines[:i] + lines[i + 1:])) == m.group(1)
+    return False
 
 
 def render(template: str, fmt_: str, context: dict, templates: Path | None = None, source: str = "") -> str:
@@ -185,11 +210,8 @@ def render(template: str, fmt_: str, context: dict, templates: Path | None = Non
         raise DeriveError(f"template {e.filename or template}:{e.lineno}: {e.message}") from None
     if fmt_ == "md":
         text = re.sub(r"\n{3,}", "\n\n", text)
-    marker = marker_line(fmt_, source)
-    if fmt_ == "html" and text.lower().startswith("<!doctype"):
-        head, _, rest = text.partition("\n")
-        return f"{head}\n{marker}{rest}"
-    return marker + text
+    note = f"{MARKER}{f' from {source}' if source else ''}; edit the templates, not this file"
+    return mark(text, note, "tex" if fmt_ == "tex" else "html")
 
 
 def figure_for(fmt_: str, figure, svg_name: str | None) -> tuple[str, dict[str, bytes]]:
@@ -202,8 +224,8 @@ def figure_for(fmt_: str, figure, svg_name: str | None) -> tuple[str, dict[str, 
     if fmt_ == "html":
         return svg, {}
     if svg_name:  # Markdown: an SVG file beside the document (GitHub shows it; inline SVG it does not)
-        marker = f"<!-- {MARKER}: the figure of a derivation document -->\n"
-        return f"![the network]({svg_name})", {svg_name: (marker + svg).encode()}
+        svg = mark(svg, f"{MARKER}: the figure of a derivation document")
+        return f"![the network]({svg_name})", {svg_name: svg.encode()}
     data = base64.b64encode(svg.encode()).decode()
     return f"![the network](data:image/svg+xml;base64,{data})", {}
 

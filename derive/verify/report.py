@@ -10,6 +10,8 @@ SYMBOLS = {"correct": "✓", "wrong": "✗", "warning": "!", "unverifiable": "?"
 
 def summary_line(r: NoteReport) -> str:
     s = r.summary
+    if not r.math_lines:
+        return f"{r.path}: no mathematics found, so nothing was checked"
     parts = ", ".join(f"{s[k]} {k}" for k in STATUSES)
     return (f"{r.path}: {parts}; {r.checked_lines} of {r.math_lines} math lines checked "
             f"({100 * r.share_checked:.0f}%)")
@@ -84,10 +86,9 @@ def annotated(r: NoteReport, text: str) -> str:
             out.append("")
             out.extend(pending[n])
             out.append("")
-    from ..render import MARKER  # the mark that lets a later run replace this copy
+    from ..render import MARKER, mark  # the mark that lets a later run replace this copy
 
-    header = f"<!-- {MARKER} (derive verify --format md): {summary_line(r)} -->"
-    return header + "\n" + "\n".join(out)
+    return mark("\n".join(out), f"{MARKER} (derive verify --format md): {summary_line(r)}")
 
 
 def _block_ends(lines: list[str]) -> dict[int, int]:
