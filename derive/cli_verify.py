@@ -47,12 +47,13 @@ def _read_spec(path: str | None) -> dict:
 
 
 @click.command()
-@click.argument("notes", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("notes", nargs=-1, required=True, type=click.Path())
 @click.option("--spec", "spec", type=click.Path(dir_okay=False), help="TOML with [aliases] for the notes' names.")
 @click.option("--json", "as_json", is_flag=True, help="Print the verdicts as JSON.")
 @click.option("--format", "fmt", type=click.Choice(["text", "md"]), default="text", show_default=True,
               help="md: an annotated copy of each note (to -o, or to standard output).")
-@click.option("-o", "--output", "output", type=click.Path(file_okay=False), help="Folder for --format md copies.")
+@click.option("-o", "--output", "output", type=click.Path(file_okay=False),
+              help="Folder for the annotated copies (implies --format md).")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Notes checked in parallel.")
 @click.option("-v", "--verbose", is_flag=True, help="List correct claims too.")
 @click.option("--force", is_flag=True, help="Replace existing copies even when derive did not write them.")
@@ -77,10 +78,12 @@ def verify(notes: tuple[str, ...], spec: str | None, as_json: bool, fmt: str, ou
     errors = [(p, e) for p, r, e in results if r is None]
     if as_json:
         click.echo(json.dumps(report.to_json(reports, errors), indent=2, ensure_ascii=False))
-    elif fmt == "md":
+    elif fmt == "md" and output is None:
         _write_annotated(reports, output, notes, force)
     else:
         click.echo(report.to_text(reports, errors, verbose), nl=False)
+    if output is not None:  # -o: the annotated copies, beside the report on the terminal
+        _write_annotated(reports, output, notes, force)
     for p, e in errors:
         click.echo(f"derive: {p}: {e}", err=True)
     if errors:
@@ -106,12 +109,30 @@ def _write_annotated(reports, output: str | None, notes: tuple[str, ...], force:
     from .verify import report
 
     copies = {}
+    names = _copy_names([r.path for r in reports])
     for r in reports:
         text = Path(r.path).read_text(encoding="utf-8").replace("\r\n", "\n")
         copy = report.annotated(r, text)
         if output is None:
             click.echo(copy)
         else:
-            copies[Path(output) / (Path(r.path).stem + ".checked.md")] = copy.encode()
+            copies[Path(output) / names[r.path]] = copy.encode()
     for path in write_all(copies, [Path(n) for n in notes], force):
-        click.echo(f"wrote {path}", err=True)
+        click.echo(f"derive: wrote {path}", err=True)
+
+
+def _copy_names(paths: list[str]) -> dict[str, str]:
+    """NAME.checked.md for each note; notes that share a file name (one folder per student) are told
+    apart by their folders: s1/note.md and s2/note.md give s1_note.checked.md and s2_note.checked.md."""
+    stems = [Path(p).stem for p in paths]
+    names = {}
+    for p, stem in zip(paths, stems):
+        if stems.count(stem) > 1:
+            parts = Path(p).resolve().with_suffix("").parts
+            depth = 2
+            while depth < len(parts) and sum(Path(q).resolve().with_suffix("").parts[-depth:] == parts[-depth:]
+                                             for q in paths) > 1:
+                depth += 1
+            stem = "_".join(parts[-depth:])
+        names[p] = stem + ".checked.md"
+    return names

@@ -111,3 +111,28 @@ def test_degenerate_notes(tmp_path, capsys, content):
     note.write_text(content)
     code, _, err = run(capsys, "verify", note)
     assert code in (0, 1) and "Traceback" not in err
+
+
+def test_a_folder_among_the_notes_is_reported_and_the_others_are_checked(tmp_path, capsys):
+    code, out, err = run(capsys, "verify", CORRECT, tmp_path, WRONG)
+    assert code == 2 and "Is a directory" in err
+    assert CORRECT.name in out and WRONG.name in out
+
+
+def test_notes_with_the_same_name_get_copies_of_their_own(tmp_path, capsys):
+    for student, seed in (("s1", CORRECT), ("s2", WRONG)):
+        (tmp_path / student).mkdir()
+        shutil.copy(seed, tmp_path / student / "note.md")
+    out_dir = tmp_path / "out"
+    code, _, _ = run(capsys, "verify", tmp_path / "s1" / "note.md", tmp_path / "s2" / "note.md", "-o", out_dir)
+    assert code == 1  # -o alone implies --format md; the report is printed too
+    assert sorted(p.name for p in out_dir.iterdir()) == ["s1_note.checked.md", "s2_note.checked.md"]
+    assert "✗" not in (out_dir / "s1_note.checked.md").read_text(encoding="utf-8")
+    assert "✗" in (out_dir / "s2_note.checked.md").read_text(encoding="utf-8")
+
+
+def test_a_note_without_mathematics_says_so(tmp_path, capsys):
+    prose = tmp_path / "prose.md"
+    prose.write_text("Backpropagation is the chain rule, applied backwards.\n")
+    code, out, _ = run(capsys, "verify", prose)
+    assert code == 0 and "no mathematics found" in out and "100%" not in out
