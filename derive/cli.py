@@ -7,6 +7,7 @@ Exit status: 0 all is well; 1 something is wrong (a wrong line in a note, a fail
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 
@@ -89,7 +90,11 @@ from .cli_verify import verify  # noqa: E402
 cli.add_command(verify)
 
 
+RECURSION_LIMIT = 6000  # deep graphs (an RNN over hundreds of steps) recurse once per quantity
+
+
 def main(argv: list[str] | None = None) -> int:
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
     try:
         rv = cli.main(args=argv, prog_name="derive", standalone_mode=False)
     except click.exceptions.Exit as e:
@@ -105,4 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except RecursionError:
+        click.echo("derive: error: the network is too deep to write its derivation out (a chain of thousands of "
+                   "quantities); use fewer steps or layers", err=True)
+        return 2
     return rv if isinstance(rv, int) else 0

@@ -83,13 +83,14 @@ def doc(target: str, fmt_: str, output: str | None, templates: Path | None, forc
               show_default=True, help="Folder for the sheets and answer keys (created if missing).")
 @templates_option
 @force_option
+@click.option("--allow-large", is_flag=True, help="Derive networks above the size limit anyway.")
 def handout(target: str, variants: int, seed: int, fmt_: str, output: Path, templates: Path | None,
-            force: bool) -> int:
+            force: bool, allow_large: bool) -> int:
     """Exercise sheets with blanks and their answer keys, one pair per variant."""
     if output.is_file():
         raise DeriveError(f"-o {output}: a handout is several files; give a folder")
     net = load_target(target)
-    files = handout_files(net, variants, seed, fmt_, templates, progress=_say)
+    files = handout_files(net, variants, seed, fmt_, templates, progress=_say, allow_large=allow_large)
     for path in write_all({output / name: data for name, data in files.items()}, _inputs(target, templates), force):
         _say(f"wrote {path}")
     return 0

@@ -195,8 +195,8 @@ class Sheet:
     figure: object
 
 
-def sheet(v: Variant, count: int, seed: int) -> tuple[Sheet, Document]:
-    d = derive(v.network)
+def sheet(v: Variant, count: int, seed: int, allow_large: bool = False) -> tuple[Sheet, Document]:
+    d = derive(v.network, allow_large=allow_large)
     w = Writer(d)
     net = v.network
     definitions = trim([(group_of(q), q.tex, Equation(((q.tex,), w.terms(d.definitions[q.name]))))
@@ -221,7 +221,7 @@ def sheet(v: Variant, count: int, seed: int) -> tuple[Sheet, Document]:
 
 
 def handout_files(net: Network, count: int, seed: int, fmt_: str, templates: Path | None = None,
-                  progress=None) -> dict[str, bytes]:
+                  progress=None, allow_large: bool = False) -> dict[str, bytes]:
     """{file name: bytes} for every variant's exercise sheet and answer key."""
     from .render import compile_pdf, figure_for, render
 
@@ -230,7 +230,7 @@ def handout_files(net: Network, count: int, seed: int, fmt_: str, templates: Pat
     for v in variants(net, count, seed):
         if progress:
             progress(f"variant {v.number} of {count}")
-        s, doc = sheet(v, count, seed)
+        s, doc = sheet(v, count, seed, allow_large)
         stem = f"{net.name}-{v.number}"
         figure, extra = figure_for(base, s.figure, f"{net.name}-network.svg" if base == "md" else None)
         files.update(extra)

@@ -257,7 +257,7 @@ def network_from_spec(spec: Mapping[str, Any], name: str = "spec") -> Network:
 
 def load_spec_file(path: Path) -> Network:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Notepad) is not part of the TOML
     except OSError as e:
         raise SpecError("", f"cannot read {path}: {e.strerror}") from None
     except UnicodeDecodeError:

@@ -93,3 +93,19 @@ def test_size_limit_and_override(tmp_path, capsys):
     code, _, err = run(capsys, "gradients", str(spec))
     assert code == 2 and "3,101 parameters" in err and "--allow-large" in err
     assert run(capsys, "gradients", str(spec), "--allow-large")[0] == 0
+
+
+def test_a_long_sequence_is_derived_and_a_too_deep_one_refused_in_one_line(tmp_path, capsys):
+    spec = tmp_path / "rnn.toml"
+    spec.write_text('kind = "rnn"\nsteps = 1000\nseed = 1\n')
+    code, out, _ = run(capsys, "gradients", str(spec), "--json")
+    assert code == 0 and len(json.loads(out)["gradients"]) == 5
+    spec.write_text('kind = "rnn"\nsteps = 5000\nseed = 1\n')
+    code, _, err = run(capsys, "gradients", str(spec))
+    assert code == 2 and "too deep" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_spec_saved_with_a_byte_order_mark_is_read(tmp_path, capsys):
+    spec = tmp_path / "bom.toml"
+    spec.write_bytes("\ufeff".encode() + b'layers = [2, 2, 1]\n')
+    assert run(capsys, "gradients", str(spec))[0] == 0
