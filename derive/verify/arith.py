@@ -8,7 +8,7 @@ from typing import Callable
 
 import mpmath
 
-from .ir import Exp, Func, Juxt, Num, Op, Paren, Ref
+from .ir import Exp, Func, Juxt, Num, Op, Paren, Ref, indicator
 from .sym import Unverifiable
 
 iv = mpmath.iv
@@ -93,6 +93,10 @@ def _combine(kind: str, a, b):
 def _eval(node, num, m):
     if isinstance(node, Num):
         return num(node)
+    if (parts := indicator(node)) is not None:  # (…) 1[a = b]: 1 when the numbers as written are equal
+        before, a, b = parts
+        bracket = num(Num(Fraction(int(exact(a) == exact(b))), "", 0))
+        return bracket if before is None else _combine("*", _eval(before, num, m), bracket)
     from .ir import Matrix
 
     if isinstance(node, Matrix):

@@ -27,11 +27,12 @@ from .model import NoteModel
 from .names import display
 from .statements import Statement, as_number, is_numeric
 from ..symbols import TeacherText
-from .sym import Dv, Unverifiable, to_sympy
+from .sym import Dv, Iverson, Unverifiable, to_sympy
 from .values import fill_in
 
 TIME_LIMIT = 2.0   # seconds per claim
 POINTS = 3         # random points for a symbolic identity
+PIECEWISE = (sp.Heaviside, sp.Max, sp.Min, Iverson)  # functions whose identities random points may not see
 TOLERANCE = mpmath.mpf("1e-25")
 
 
@@ -79,6 +80,7 @@ class Checker:
         self._envs: dict = {}
         self.line: int | None = None
         self.context: tuple[str, ...] | None = None
+        self.kink = False  # the last `equal` failed only at the note's own values (a unit switched off)
 
     # --- entry -------------------------------------------------------------------------------
 
@@ -192,6 +194,9 @@ class Checker:
             fixed = fix_one_factor(self, rs, a, b)
             if fixed:
                 return "wrong", self.text_of(self.named(es)), fixed, "random points"
+        if self.kink:
+            return "wrong", self.shown(ea), "equal only where every ReLU or max passes its input on; at the note's " \
+                "own values a unit is off and the two sides differ", "note's values"
         reason = diagnose(self, ea, eb, ra, rb, (a, b))
         return "wrong", self.shown(ea), reason, "random points"
 
@@ -383,6 +388,7 @@ class Checker:
         return self._envs[point]
 
     def equal(self, a: sp.Expr, b: sp.Expr) -> bool:
+        self.kink = False
         if a == b:
             return True
         with mpmath.workdps(PRECISION):
@@ -390,6 +396,15 @@ class Checker:
                 env = self.env(p)
                 x, y = self.calc.value(a, env), self.calc.value(b, env)
                 if abs(x - y) > TOLERANCE * max(1, abs(x), abs(y)):
+                    return False
+            if a.has(*PIECEWISE) or b.has(*PIECEWISE):
+                # a ReLU or max is active at every random point; the note's own values may switch a unit off
+                try:
+                    x, y = self.calc.value(a, self.model.exact), self.calc.value(b, self.model.exact)
+                except (Unverifiable, ZeroDivisionError, ValueError, TypeError):
+                    return True
+                if abs(x - y) > TOLERANCE * max(1, abs(x), abs(y)):
+                    self.kink = True
                     return False
         return True
 

@@ -39,7 +39,7 @@ def diagnose(ck, claimed_left, claimed_right, expected, claim, nodes=None) -> st
             return by_factor
     if _close(c, [-x for x in e]):
         return "the sign is wrong"
-    if not _close(e, zero):
+    if all(x != 0 for x in e):
         ratio = [y / x for x, y in zip(e, c)]
         for k, word in ((2, "twice"), (mpmath.mpf(1) / 2, "half"), (4, "four times"), (mpmath.mpf(1) / 4, "a quarter of")):
             if _close(ratio, [k] * len(ratio)):

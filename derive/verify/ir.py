@@ -145,6 +145,39 @@ class Chain:
     notes: list[str] = field(default_factory=list)
 
 
+PRIMED_WORDS = {"relu": "relu", "sigmoid": "sigma", "tanh": "tanh"}
+OPERATOR_NAMES = ("log", "exp", "tanh")  # written \ln x, \exp x, \tanh x without parentheses
+
+
+def _bare_call(f, arg) -> bool:
+    return isinstance(f, Func) and f.name in OPERATOR_NAMES and not f.prime and isinstance(arg, (Ref, Num))
+
+
+def indicator(node) -> tuple | None:
+    r"""(the factor before it or None, a, b) for a product that ends in \mathbf{1}[a = b]: 1 where a
+    equals b, else 0 (how a max-pool routes its gradient); None for anything else."""
+    if isinstance(node, Juxt):
+        left, right = node.left, node.right
+    elif isinstance(node, Op) and node.kind == "*":
+        left, right = node.args
+    else:
+        return None
+    if not (isinstance(right, Paren) and right.square and len(right.items) == 1
+            and isinstance(right.items[0], Relation)):
+        return None
+    rel = right.items[0].chain
+    if len(rel.members) != 2 or rel.rels != ["="]:
+        return None
+    before = None
+    if isinstance(left, Juxt):
+        before, left = left.left, left.right
+    elif isinstance(left, Op) and left.kind == "*":
+        before, left = left.args
+    if not (isinstance(left, Ref) and left.tokens == ("1",)):
+        return None
+    return before, rel.members[0].node, rel.members[1].node
+
+
 def walk(node):
     """The node and everything inside it, depth first."""
     yield node
@@ -271,6 +304,8 @@ class Builder:
                 return Func(base.name, base.prime + 1, base.label)
             if isinstance(base, Ref) and base.tokens in (("sigma",), ("S",), ("g",), ("f",)):
                 return Func("sigma" if base.tokens == ("sigma",) else base.tokens[0], 1)
+            if isinstance(base, Ref) and len(base.tokens) == 1 and base.tokens[0].lower() in PRIMED_WORDS:
+                return Func(PRIMED_WORDS[base.tokens[0].lower()], 1)  # \text{ReLU}'(z), \mathrm{sigmoid}'(z)
             raise Unsupported("a prime on something that is not a function")
         if d in ("num",):
             return number(str(c[0]))
@@ -377,6 +412,12 @@ class Builder:
             return Juxt(left.left, Juxt(left.right, right))
         if isinstance(left, Juxt) and isinstance(left.left, BigSum):  # Σ_t a_t b_t: b_t is in the sum too
             return Juxt(left.left, self.juxt(left.right, right))
+        if _bare_call(left, right):  # \ln p_1, \tanh z: an operator name takes the name after it
+            return Juxt(left, Paren((right,)))
+        if isinstance(left, Juxt) and _bare_call(left.right, right):  # t_1 \ln p_1
+            return Juxt(left.left, Juxt(left.right, Paren((right,))))
+        if isinstance(left, Op) and left.kind == "neg":  # -\ln(p) is -(\ln(p)), and (-a) b is -(a b)
+            return Op("neg", (self.juxt(left.args[0], right),))
         if isinstance(left, Op) and left.kind in ("*", "/") and _callable(left.args[1]) and isinstance(right, Paren):
             return Op(left.kind, (left.args[0], Juxt(left.args[1], right)))  # a · σ(z) is a · (σ(z))
         return Juxt(left, right)

@@ -51,6 +51,9 @@ class Finding:
     message: str
 
 
+NAMED_FUNCTIONS = {"exp": "exp", "relu": "relu", "tanh": "tanh", "ln": "log", "log": "log", "sigmoid": "sigma"}
+
+
 class NoteModel:
     def __init__(self, statements: list[Statement], aliases: dict[str, str] | None = None):
         self.statements = statements
@@ -120,8 +123,8 @@ class NoteModel:
             return f if isinstance(f, str) else key[0]
         if key in (("sigma",), ("sigmoid",)):
             return "sigma"
-        if key in (("exp",),):
-            return "exp"
+        if len(key) == 1 and key not in self.quantities:  # \text{ReLU}(z), \mathrm{tanh}(z), \operatorname{relu}
+            return NAMED_FUNCTIONS.get(key[0].lower())
         return None
 
     def call(self, name: str, arg: sp.Expr, prime: int = 0) -> sp.Expr:

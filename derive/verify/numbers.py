@@ -60,6 +60,8 @@ FLOAT_DIGITS = 15  # a number written with more significant digits came from a f
 def _half_unit(r: Num):
     """Half a unit in the last place; for numbers printed from float64 (15+ significant digits), the
     precision of a float computation instead."""
+    if r.decimals == 0 and r.value == 0:  # "= 0" says exactly zero (nothing flows), not "rounds to 0"
+        return mpmath.mpf(10) ** -30
     h = mpmath.mpf(10) ** -r.decimals / 2
     digits = len(r.text.replace(".", "").replace("-", "").lstrip("0"))
     if digits >= FLOAT_DIGITS:

@@ -59,6 +59,7 @@ _PRIME = re.compile(r"\^\{?\\prime\}?|′")
 _AND = re.compile(r"\\text\{\s*(and|or|where|with|for)\s*\}|(?<![\\a-zA-Z{])(and|with|where|for|let)(?![a-zA-Z}])")
 _BULLET = re.compile(r"^\s*(-|\\otimes|\\bullet|\*|⊗|•)\s+(?=\\[dt]?frac|\\text|\\partial|d|[A-Za-z])")
 _TRAILING = re.compile(r"[\s.:,;]+$")
+_REMARK = re.compile(r"\\q?quad\s*\(?\s*\\(?:text|textrm|mathrm|textit)\s*\{[^{}]*\}\s*\)?[\s.]*$")  # … \quad \text{(unit 2 is off)}
 
 
 def _blank_match(m: re.Match) -> str:
@@ -91,7 +92,8 @@ def _row_vectors(text: str) -> str:
 
 def blank(text: str) -> str:
     """Length-preserving clean-up of a formula's text."""
-    out = _BLANK.sub(_blank_match, _row_vectors(text))
+    out = _REMARK.sub(lambda m: " " * len(m.group(0)), text)
+    out = _BLANK.sub(_blank_match, _row_vectors(out))
     out = _PRIME.sub(lambda m: "'" + " " * (len(m.group(0)) - 1), out)
     out = _AND.sub(lambda m: ";" + " " * (len(m.group(0)) - 1), out)
     m = _BULLET.match(out)
@@ -146,7 +148,7 @@ def _split_rows(s: str, start: int, end: int) -> list[tuple[int, int]]:
     return rows
 
 
-_ARITH_LINE = re.compile(r"^[\s\d.+\-*/×·()=\[\]]+$")
+_ARITH_LINE = re.compile(r"^[\s\d.+\-−*/×·()=\[\]]+$")
 _COLUMN = re.compile(r"\\begin\{array\}\{[^{}]*\}(.*?)\\end\{array\}", re.S)
 
 

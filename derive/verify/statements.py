@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 from lark import Tree
 
-from .ir import Builder, Chain, Deriv, Juxt, Matrix, Member, Num, Op, Opaque, Paren, Ref, Relation, Unsupported, factors
+from .ir import (Builder, Chain, Deriv, Juxt, Matrix, Member, Num, Op, Opaque, Paren, Ref, Relation, Unsupported,
+                 factors, indicator)
 from .parse import ParseFailure, parse
 from .segment import Formula, Note
 from .dots import fill_all
@@ -261,6 +262,8 @@ def is_numeric(node) -> bool:
     """Only numbers and arithmetic: the value is what is written."""
     if isinstance(node, Num):
         return True
+    if (parts := indicator(node)) is not None:  # (…) \mathbf{1}[0.51 = 0.68]
+        return all(p is None or is_numeric(p) for p in parts)
     if isinstance(node, Matrix):
         return all(is_numeric(e) for row in node.rows for e in row)
     if isinstance(node, Op):

@@ -10,9 +10,9 @@ from typing import Protocol
 
 import sympy as sp
 
-from ..symbols import Relu, Sigmoid
+from ..symbols import Sigmoid
 from .ir import (GREEK_NAMES, BigSum, Declare, Deriv, Differential, Exp, Func, Juxt, LeftLabel, Matrix, Num, Op,
-                 Opaque, Paren, Ref, Relation)
+                 Opaque, Paren, Ref, Relation, indicator)
 
 
 class Unverifiable(Exception):
@@ -43,7 +43,7 @@ _FUNCS = {
     "exp": sp.exp,
     "log": sp.log,
     "tanh": sp.tanh,
-    "relu": lambda a: Relu(a),
+    "relu": lambda a: sp.Max(0, a),  # its derivative is the step Heaviside(a)
 }
 
 
@@ -60,6 +60,10 @@ def apply(fn: str, arg: sp.Expr, prime: int = 0) -> sp.Expr:
 
 
 def to_sympy(node, scope: Scope) -> sp.Expr:  # noqa: C901 - one dispatch, top to bottom
+    if (parts := indicator(node)) is not None:  # (…) \mathbf{1}[a = b]
+        before, a, b = parts
+        bracket = Iverson(to_sympy(a, scope), to_sympy(b, scope))
+        return bracket if before is None else _op("*", [_scalar(to_sympy(before, scope)), bracket])
     if isinstance(node, Num):
         return sp.Rational(node.value.numerator, node.value.denominator)
     if isinstance(node, Ref):
@@ -184,11 +188,6 @@ def _juxt(node: Juxt, scope: Scope) -> sp.Expr:
         return to_sympy(left.left, scope) * _call(left.right, right, scope)
     if isinstance(left, BigSum):
         return _sum(left, right, scope)
-    if isinstance(left, Ref) and left.tokens == ("1",) and isinstance(right, Paren) and right.square \
-            and len(right.items) == 1 and isinstance(right.items[0], Relation):
-        rel = right.items[0].chain  # \mathbf{1}[a = b]
-        if len(rel.members) == 2 and rel.rels == ["="]:
-            return Iverson(to_sympy(rel.members[0].node, scope), to_sympy(rel.members[1].node, scope))
     if isinstance(right, Paren) and isinstance(left, (Func, Ref)) and _is_call(left, scope):
         return _call(left, right, scope)
     try:

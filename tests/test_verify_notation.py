@@ -1,0 +1,63 @@
+"""Notation met in class notes beyond the five seeds, each in a short note with the lines that are wrong
+(a bare "0" claims exactly zero, not a number that rounds to 0).
+
+Expected values worked by hand:
+  minus_ln: z = 0.5·2 − 0.2 = 0.8, p = σ(0.8) = 0.689974; L = −ln p gives ∂L/∂z = −(1/p)·p(1 − p) = p − 1,
+            and ∂L/∂w = (p − 1)x = −0.620051 (written −0.6201). ∂L/∂z = 0 is wrong.
+  relu:     z1 = 0.5 + 0.1 = 0.6 (h1 = 0.6), z2 = −0.5 + 0.1 = −0.4 (h2 = 0: unit 2 is off), y = 0.4·0.6 = 0.24,
+            y − t = −0.76. ∂E/∂w1 = −0.76·0.4·1·1 = −0.304; ∂E/∂w2 = 0, so (y − t) v2 x, which holds only
+            where unit 2 is on, is wrong at the note's values.
+  bare:     0.5 − 0.2 (a Unicode minus, outside $$) is 0.3, not 0.4.
+  remark:   σ(0.5) = 0.622459: 0.6225 is right, 0.7225 is wrong, whatever remark follows.
+"""
+
+import pytest
+
+from derive.verify import verify_text
+
+
+def note(*lines: str) -> str:
+    """One formula per line, blank lines between: line k of the list is line 2k − 1 of the note."""
+    return "\n\n".join(lines) + "\n"
+
+
+CASES = {
+    "minus_ln": (note(
+        r"$$z = w x + b$$",
+        r"$$p = \sigma(z)$$",
+        r"$$L = -\ln p$$",
+        r"$$w = 0.5, \ x = 2, \ b = -0.2$$",
+        r"$$\frac{\partial L}{\partial z} = p - 1$$",
+        r"$$\frac{\partial L}{\partial w} = (p - 1) x = -0.6201$$",
+        r"$$\frac{\partial L}{\partial z} = 0$$",
+    ), {13}, {9, 11}),
+    "relu": (note(
+        r"$$z_1 = w_1 x + b_1, \quad z_2 = w_2 x + b_2$$",
+        r"$$h_1 = \text{ReLU}(z_1), \quad h_2 = \text{ReLU}(z_2)$$",
+        r"$$y = v_1 h_1 + v_2 h_2, \quad E = \frac{1}{2}(y - t)^2$$",
+        r"$$x = 1, \ t = 1, \ w_1 = 0.5, \ b_1 = 0.1, \ w_2 = -0.5, \ b_2 = 0.1, \ v_1 = 0.4, \ v_2 = 0.3$$",
+        r"$$\frac{\partial E}{\partial w_1} = (y - t) v_1 \text{ReLU}'(z_1) x = -0.304$$",
+        r"$$\frac{\partial E}{\partial w_2} = (y - t) v_2 x$$",
+        r"$$\frac{\partial E}{\partial w_2} = 0 \quad \text{(unit 2 is off)}$$",
+    ), {11}, {9, 13}),
+    "bare": (note(
+        "0.5 − 0.2 = 0.3",
+        "0.5 − 0.2 = 0.4",
+    ), {3}, {1}),
+    "remark": (note(
+        r"$$\sigma(0.5) = 0.6225 \quad \text{(rounded)}$$",
+        r"$$\sigma(0.5) = 0.7225 \quad \text{wrong on purpose}$$",
+    ), {3}, {1}),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_wrong_lines_are_found_and_right_ones_pass(name):
+    text, wrong, right = CASES[name]
+    report = verify_text(f"{name}.md", text)
+    by_line: dict[int, set] = {}
+    for v in report.verdicts:
+        by_line.setdefault(v.line, set()).add(v.status)
+    assert {n for n, s in by_line.items() if "wrong" in s} == wrong, report.verdicts
+    for n in right:
+        assert by_line.get(n) == {"correct"}, (n, [v for v in report.verdicts if v.line == n])
