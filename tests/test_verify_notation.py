@@ -1,4 +1,4 @@
-"""Notation met in class notes beyond the five seeds, each in a short note with the lines that are wrong
+r"""Notation met in class notes beyond the five seeds, each in a short note with the lines that are wrong
 (a bare "0" claims exactly zero, not a number that rounds to 0).
 
 Expected values worked by hand:
@@ -9,6 +9,8 @@ Expected values worked by hand:
             where unit 2 is on, is wrong at the note's values.
   bare:     0.5 − 0.2 (a Unicode minus, outside $$) is 0.3, not 0.4.
   remark:   σ(0.5) = 0.622459: 0.6225 is right, 0.7225 is wrong, whatever remark follows.
+  arrow:    z = 0.5, a = σ(0.5) = 0.622459, ∂L/∂w = (a − y) a (1 − a) x = 0.146280; the update written with
+            \leftarrow gives w = 0.5 − 0.5 · 0.146280 = 0.426860 (0.4269); with + it is the wrong sign.
 """
 
 import pytest
@@ -48,6 +50,13 @@ CASES = {
         r"$$\sigma(0.5) = 0.6225 \quad \text{(rounded)}$$",
         r"$$\sigma(0.5) = 0.7225 \quad \text{wrong on purpose}$$",
     ), {3}, {1}),
+    "arrow": (note(
+        r"$$z = w x, \quad a = \sigma(z), \quad L = \frac{1}{2}(a - y)^2$$",
+        r"$$w = 0.5, \ x = 1, \ y = 0, \ \eta = 0.5$$",
+        r"$$\frac{\partial L}{\partial w} = (a - y) a (1 - a) x = 0.1463$$",
+        r"$$w \leftarrow w - \eta \frac{\partial L}{\partial w} = 0.5 - 0.5 \cdot 0.1463 = 0.4269$$",
+        r"$$w \gets w + \eta \frac{\partial L}{\partial w}$$",
+    ), {9}, {5, 7}),
 }
 
 

@@ -165,6 +165,9 @@ class Checker:
     def _subject(self, st: Statement, i: int):
         """What a chain is about: its first member, when that has names."""
         first = st.subject.node if st.subject is not None else None
+        if isinstance(first, Ref) and len(st.members) > 1 and st.members[0].node is first \
+                and _mentions_self(first, st.members[1].node, self.model):
+            first = st.members[1].node  # v ← v − η ∂L/∂v = 0.8 − 0.5 · 0.0636: the numbers are the new v
         return first if first is not None and not is_numeric(first) and (i > 0 or st.anchored) else None
 
     # symbolic -------------------------------------------------------------------------------

@@ -268,7 +268,7 @@ class Builder:
         if isinstance(tok, Token) and tok.type == "XARROW":
             return "maps"  # an arrow with a label: applies something, claims no equality
         s = str(tok)
-        return "=" if s in ("=", ":=", "\\equiv") else ("~" if s in ("\\approx", "≈") else
+        return "=" if s in ("=", ":=", "\\equiv", "\\leftarrow", "\\gets", "←") else ("~" if s in ("\\approx", "≈") else
                                                        ("=>" if s in ("\\Rightarrow", "\\implies", "⇒") else "->"))
 
     # expressions ---------------------------------------------------------------------------------

@@ -328,8 +328,9 @@ def decide(v, box, x, r: Num):
         return "warning", fmt(x, r.decimals), f"the value is right (exact {exact}) but the numbers as written " \
                                               f"give {written}", "arithmetic"
     if d <= 1 + EPS and r.decimals >= 2:
-        return "warning", fmt(x, r.decimals), f"last digit: the exact value {exact} rounds to {fmt(x, r.decimals)}", \
-            "values"
+        carried = "the arithmetic is right, but it carries rounded inputs: " if ok_strict else ""
+        return "warning", fmt(x, r.decimals), f"last digit: {carried}the exact value {exact} rounds to " \
+            f"{fmt(x, r.decimals)}", "values"
     if arith.contains(box, x):
         return "warning", fmt(x, r.decimals), f"computed from rounded values: the exact value is {exact}", "values"
     return "wrong", fmt(x, r.decimals), f"the arithmetic is right, but an input is off: the exact value is {exact}", \

@@ -163,7 +163,7 @@ def map_nodes(node, f):
     return f(node)
 
 
-_RELATION = re.compile(r"=|\\(rightarrow|to|Rightarrow|approx|implies)(?![a-zA-Z])|→")
+_RELATION = re.compile(r"=|\\(rightarrow|to|Rightarrow|approx|implies|leftarrow|gets)(?![a-zA-Z])|→|←")
 
 
 def _has_relation(text: str) -> bool:
