@@ -11,6 +11,9 @@ Expected values worked by hand:
   remark:   σ(0.5) = 0.622459: 0.6225 is right, 0.7225 is wrong, whatever remark follows.
   arrow:    z = 0.5, a = σ(0.5) = 0.622459, ∂L/∂w = (a − y) a (1 − a) x = 0.146280; the update written with
             \leftarrow gives w = 0.5 − 0.5 · 0.146280 = 0.426860 (0.4269); with + it is the wrong sign.
+  slash:    h = σ(wx), E = ½(h − t)²: ∂E/∂w = (h − t) h(1 − h) x; without the factor (1 − h) it is wrong.
+  delta:    an error signal is ∂L/∂z of its layer: δ(2) = (a(2) − y) a(2)(1 − a(2)) is right; δ(1) must be
+            δ(2) v a(1)(1 − a(1)), so δ(2) v a(2)(1 − a(2)) is wrong; ∂L/∂v = δ(2) a(1) is right.
 """
 
 import pytest
@@ -57,6 +60,19 @@ CASES = {
         r"$$w \leftarrow w - \eta \frac{\partial L}{\partial w} = 0.5 - 0.5 \cdot 0.1463 = 0.4269$$",
         r"$$w \gets w + \eta \frac{\partial L}{\partial w}$$",
     ), {9}, {5, 7}),
+    "slash": (note(
+        r"$$h = \sigma(w x), \quad E = \frac{1}{2}(h - t)^2$$",
+        r"$$\partial E / \partial w = (h - t) h (1 - h) x$$",
+        r"$$\partial E / \partial w = (h - t) h x$$",
+    ), {5}, {3}),
+    "delta": (note(
+        r"$$z^{(1)} = w x + b, \quad a^{(1)} = \sigma(z^{(1)})$$",
+        r"$$z^{(2)} = v a^{(1)} + c, \quad a^{(2)} = \sigma(z^{(2)})$$",
+        r"$$L = \frac{1}{2}(a^{(2)} - y)^2$$",
+        r"$$\delta^{(2)} = (a^{(2)} - y) a^{(2)} (1 - a^{(2)})$$",
+        r"$$\delta^{(1)} = \delta^{(2)} v a^{(2)} (1 - a^{(2)})$$",
+        r"$$\frac{\partial L}{\partial v} = \delta^{(2)} a^{(1)}$$",
+    ), {9}, {7, 11}),
 }
 
 

@@ -27,7 +27,7 @@ from .model import NoteModel
 from .names import display
 from .statements import Statement, as_number, is_numeric
 from ..symbols import TeacherText
-from .sym import Dv, Iverson, Unverifiable, to_sympy
+from .sym import Dv, Iverson, PDv, Unverifiable, to_sympy
 from .values import fill_in
 
 TIME_LIMIT = 2.0   # seconds per claim
@@ -129,6 +129,8 @@ class Checker:
 
     def _judge_pair(self, st, i, left, rel, right):
         a, b = left.node, right.node
+        if self._is_definition(left, right) and isinstance(a, Ref) and a.tokens[0] == "delta":
+            return self._delta(a)
         if self._is_definition(left, right) or isinstance(a, Declare):
             return None
         if rel == "->" and _remark(b, self.model):
@@ -266,6 +268,41 @@ class Checker:
         if self.equal(ra, rb):
             return "correct", None, "equal as functions of the note's inputs and parameters", "random points"
         return "wrong", self.text_of(ea), "not equal", "random points"
+
+    def _delta(self, ref: Ref):
+        """δ^{(2)} = (a^{(2)} − y) a^{(2)}(1 − a^{(2)}): an error signal defined by a formula is, by the
+        convention every such note follows, ∂L/∂z for the pre-activation z of the same layer or unit
+        (the quantity with the same indices whose definition is a sum). Checked when that z is clear."""
+        m = self.model
+        q = m.resolve(ref)
+        z = self._signal_of(q)
+        if z is None:
+            return None
+        loss = m.quantities[m.loss].symbol
+        expected = self.resolve(PDv(loss, z.symbol))
+        shown = f"∂{display(m.loss)}/∂{display(z.key)}"
+        # the other signals it is built from are taken as what they should be, so that only the first
+        # wrong δ of a recurrence is reported, not every one after it
+        others = {d.symbol: PDv(loss, w.symbol) for d in m.quantities.values()
+                  if d.symbol in q.definition.free_symbols and (w := self._signal_of(d)) is not None}
+        claim = self.resolve(q.definition.xreplace(others))
+        if self.equal(claim, expected):
+            return "correct", None, f"{display(q.key)} is {shown}, as an error signal is", "random points"
+        from .diagnose import diagnose
+
+        reason = diagnose(self, PDv(loss, z.symbol), q.definition, expected, claim)
+        reason = "" if reason.startswith("the two sides differ") else f": {reason}"
+        return "wrong", self.shown(PDv(loss, z.symbol)), \
+            f"an error signal {display(q.key)} is {shown}, and this formula is not that{reason}", "random points"
+
+    def _signal_of(self, q):
+        """The pre-activation z whose ∂L/∂z the error signal q (δ…, defined by a formula) stands for."""
+        m = self.model
+        if q is None or q.key[0] != "delta" or q.definition is None or q.definition.has(Dv) or m.loss is None:
+            return None
+        sums = [c for k, c in m.quantities.items() if k != q.key and k[1:] == q.key[1:]
+                and c.definition is not None and c.definition.is_Add]
+        return sums[0] if len(sums) == 1 else None
 
     def _update(self, target: Ref, rhs):
         """p = p − η ∂L/∂p."""

@@ -283,7 +283,11 @@ class Builder:
         if d == "mul":
             return Op("*", (self.node(c[0]), self.node(c[2])))
         if d == "div":
-            return Op("/", (self.node(c[0]), self.node(c[2])))
+            num, den = self.node(c[0]), self.node(c[2])
+            (of, num_diff), (wrt, den_diff) = _differential(num), _differential(den)
+            if num_diff and den_diff:  # \partial L / \partial w_5: a derivative written with a slash
+                return Deriv(of, wrt, partial=_is_partial(num))
+            return Op("/", (num, den))
         if d == "otherop":
             if str(c[1]) in ("\\odot", "⊙"):
                 return Op("hadamard", (self.node(c[0]), self.node(c[2])))
@@ -404,6 +408,8 @@ class Builder:
             return Differential(right, left.tokens == ("∂",))
         if isinstance(left, Differential):
             return Differential(self.juxt(left.of, right), left.partial)
+        if isinstance(left, Deriv) and left.of is not None and left.wrt is None and isinstance(right, Ref):
+            return Deriv(left.of, right, left.partial)  # \partial E / \partial w: the slash took only the ∂
         if isinstance(left, LeftLabel) and isinstance(right, Ref):
             return Ref(right.tokens + (f"^{_label_text(left.label)}",), right.tex, right.hat)
         if isinstance(left, Opaque) and not left.ditto:
