@@ -111,7 +111,8 @@ def to_text(d: Derivation, check: dict[str, float] | None = None,
     p = Printers(d.network)
     net = d.network
     out = [f"{net.name}: {net.description}" + (f" (note {net.note})" if net.note else ""),
-           f"{len(net.params)} parameters; loss {net.loss} = {p.text(d.definitions[net.loss])}"]
+           f"{len(net.params)} parameters; {'' if net.loss.lower() == 'loss' else 'loss '}{net.loss} = "
+           f"{p.text(d.definitions[net.loss])}"]
     if d.loss_value is not None:
         out.append(f"{net.loss} = {fmt(d.loss_value)}")
     out.append("")
