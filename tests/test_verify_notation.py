@@ -14,6 +14,8 @@ Expected values worked by hand:
   slash:    h = σ(wx), E = ½(h − t)²: ∂E/∂w = (h − t) h(1 − h) x; without the factor (1 − h) it is wrong.
   delta:    an error signal is ∂L/∂z of its layer: δ(2) = (a(2) − y) a(2)(1 − a(2)) is right; δ(1) must be
             δ(2) v a(1)(1 − a(1)), so δ(2) v a(2)(1 − a(2)) is wrong; ∂L/∂v = δ(2) a(1) is right.
+  named_d:  a parameter called d (not a differential): h = σ(0.5) = 0.622459, ch + d = 0.760213,
+            y = σ(0.760213) = 0.681402, so 0.6814 is right and 0.6914 wrong.
 """
 
 import pytest
@@ -73,6 +75,12 @@ CASES = {
         r"$$\delta^{(1)} = \delta^{(2)} v a^{(2)} (1 - a^{(2)})$$",
         r"$$\frac{\partial L}{\partial v} = \delta^{(2)} a^{(1)}$$",
     ), {9}, {7, 11}),
+    "named_d": (note(
+        r"$$h = \sigma(a x + b), \quad y = \sigma(c h + d), \quad E = \frac{1}{2}(y - t)^2$$",
+        r"$$x = 1.5, \ t = 1, \ a = 0.4, \ b = -0.1, \ c = 0.9, \ d = 0.2$$",
+        r"$$y = 0.6814$$",
+        r"$$y = 0.6914$$",
+    ), {7}, {5}),
 }
 
 

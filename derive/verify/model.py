@@ -253,7 +253,7 @@ class NoteModel:
         for st in self.statements:
             for m in st.members:
                 for ref in refs(m.node) + refs(normalize(m.node)):
-                    if ref.tokens in (("∂",), ("d",), ("·",)) or self.function(ref) or _looks_like_function(ref, st):
+                    if ref.tokens in (("∂",), ("·",)) or self.function(ref) or _looks_like_function(ref, st):
                         continue
                     self.resolve(ref, create=True)
 
