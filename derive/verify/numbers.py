@@ -333,8 +333,8 @@ def decide(v, box, x, r: Num):
             f"{fmt(x, r.decimals)}", "values"
     if arith.contains(box, x):
         return "warning", fmt(x, r.decimals), f"computed from rounded values: the exact value is {exact}", "values"
-    return "wrong", fmt(x, r.decimals), f"the arithmetic is right, but an input is off: the exact value is {exact}", \
-        "values"
+    return "wrong", fmt(x, r.decimals), "the arithmetic is right, but the value is not (an input or a factor is " \
+        f"off): the exact value is {exact}", "values"
 
 
 SEVERITY = {"correct": 0, "warning": 1, "wrong": 2}
