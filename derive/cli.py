@@ -14,6 +14,7 @@ import click
 from . import numeric
 from .cnn import TIE_RULE, max_pool_margin
 from .engine import derive
+from .network import Activate
 from .errors import DeriveError
 from .examples import EXAMPLES
 from .present import to_json, to_text
@@ -76,6 +77,11 @@ def gradients(target: str, as_json: bool, check: bool, lr: str | None, steps: in
                 click.echo(f"derive: a max-pooling window (nearly) ties at these values: the loss has a kink there, "
                            f"finite differences straddle it, and the derivative follows the rule: {TIE_RULE}",
                            err=True)
+            kinks = _relu_kinks(net)
+            if kinks:
+                click.echo(f"derive: a ReLU's input is (nearly) 0 at these values ({', '.join(kinks[:5])}): the loss "
+                           "has a kink there, finite differences straddle it, and the derivative takes ReLU'(0) = 0",
+                           err=True)
             return 1
     return 0
 
@@ -88,6 +94,13 @@ cli.add_command(build_gallery)
 from .cli_verify import verify  # noqa: E402
 
 cli.add_command(verify)
+
+
+def _relu_kinks(net, margin: float = 1e-4) -> list[str]:
+    """The ReLU inputs within `margin` of 0 at the network's values (where it has no derivative)."""
+    v = numeric.forward(net)
+    return [q.op.arg for q in net.quantities
+            if isinstance(q.op, Activate) and q.op.fn == "relu" and abs(float(v[q.op.arg])) < margin]
 
 
 RECURSION_LIMIT = 6000  # deep graphs (an RNN over hundreds of steps) recurse once per quantity

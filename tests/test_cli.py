@@ -109,3 +109,15 @@ def test_a_spec_saved_with_a_byte_order_mark_is_read(tmp_path, capsys):
     spec = tmp_path / "bom.toml"
     spec.write_bytes("\ufeff".encode() + b'layers = [2, 2, 1]\n')
     assert run(capsys, "gradients", str(spec))[0] == 0
+
+
+def test_a_failed_check_at_a_relu_kink_says_why(tmp_path, capsys):
+    # z = 1·1 − 1 = 0: ReLU has no derivative there; the engine takes ReLU'(0) = 0 (gradient of W1 is 0),
+    # central differences see the average of the two sides, (0 + 1)/2 · 1 = 0.5
+    spec = tmp_path / "relu0.toml"
+    spec.write_text('layers = [1, 1, 1]\nactivation = ["relu", "linear"]\n[values]\nx = [1]\nt = [0]\n'
+                    'W1 = [[1]]\nb1 = [-1]\nW2 = [[1]]\nb2 = [1]\n')
+    code, out, err = run(capsys, "gradients", str(spec), "--check", "--json")
+    assert code == 1
+    assert abs(json.loads(out)["check"]["max_abs_error"] - 0.5) < 1e-6
+    assert "ReLU's input is (nearly) 0" in err and "z1_1" in err
