@@ -119,5 +119,5 @@ def test_a_failed_check_at_a_relu_kink_says_why(tmp_path, capsys):
                     'W1 = [[1]]\nb1 = [-1]\nW2 = [[1]]\nb2 = [1]\n')
     code, out, err = run(capsys, "gradients", str(spec), "--check", "--json")
     assert code == 1
-    assert abs(json.loads(out)["check"]["max_abs_error"] - 0.5) < 1e-6
+    assert abs(json.loads(out)["check"]["max_abs_error"] - 0.5) < 1e-4  # up to the step of the differences
     assert "ReLU's input is (nearly) 0" in err and "z1_1" in err
