@@ -245,7 +245,18 @@ class Checker:
         """Definitions folded back into the names the note gave them."""
         defs = {q.definition: q.symbol for q in self.model.quantities.values()
                 if q.definition is not None and not q.definition.is_Symbol}
-        return e.xreplace(defs)
+        e = e.xreplace(defs)
+        # a sum that holds a defined sum among its terms: c + v1 h1 + v2 h2 − t is y − t
+        sums = sorted(((set(d.args), q) for d, q in defs.items() if d.is_Add), key=lambda t: -len(t[0]))
+
+        def fold(node):
+            terms = set(node.args)
+            for parts, name in sums:
+                if parts < terms:
+                    return sp.Add(name, *(terms - parts))
+            return node
+
+        return e.replace(lambda n: n.is_Add, fold) if sums else e
 
     def _matrix(self, ea, eb):
         if not (isinstance(ea, sp.MatrixBase) and isinstance(eb, sp.MatrixBase)) or ea.shape != eb.shape:
@@ -474,7 +485,10 @@ def _shape(e) -> tuple:
 
 
 class _NoteText(TeacherText):
-    """Plain text in the note's names, derivatives as d(of)/d(wrt)."""
+    """Plain text in the note's names, derivatives as d(of)/d(wrt), the step of a ReLU as 1[z > 0]."""
+
+    def _print_Heaviside(self, e):
+        return "1[%s > 0]" % self._print(e.args[0])
 
     def _print_Dv(self, e):
         return "d%s/d%s" % (self.parenthesize(e.args[0], 1000), self.parenthesize(e.args[1], 1000))
