@@ -6,7 +6,8 @@ Expected values worked by hand:
             and ∂L/∂w = (p − 1)x = −0.620051 (written −0.6201). ∂L/∂z = 0 is wrong.
   relu:     z1 = 0.5 + 0.1 = 0.6 (h1 = 0.6), z2 = −0.5 + 0.1 = −0.4 (h2 = 0: unit 2 is off), y = 0.4·0.6 = 0.24,
             y − t = −0.76. ∂E/∂w1 = −0.76·0.4·1·1 = −0.304; ∂E/∂w2 = 0, so (y − t) v2 x, which holds only
-            where unit 2 is on, is wrong at the note's values.
+            where unit 2 is on, is wrong at the note's values. ∂E/∂b1 = (y − t) v1 1[z1 > 0] = −0.304,
+            ∂E/∂b2 = (y − t) v2 1[z2 > 0] = 0; with 1[z2 < 0] the step is the wrong way round.
   bare:     0.5 − 0.2 (a Unicode minus, outside $$) is 0.3, not 0.4.
   remark:   σ(0.5) = 0.622459: 0.6225 is right, 0.7225 is wrong, whatever remark follows.
   arrow:    z = 0.5, a = σ(0.5) = 0.622459, ∂L/∂w = (a − y) a (1 − a) x = 0.146280; the update written with
@@ -46,7 +47,10 @@ CASES = {
         r"$$\frac{\partial E}{\partial w_1} = (y - t) v_1 \text{ReLU}'(z_1) x = -0.304$$",
         r"$$\frac{\partial E}{\partial w_2} = (y - t) v_2 x$$",
         r"$$\frac{\partial E}{\partial w_2} = 0 \quad \text{(unit 2 is off)}$$",
-    ), {11}, {9, 13}),
+        r"$$\frac{\partial E}{\partial b_1} = (y - t) v_1 \mathbb{1}[z_1 > 0] = -0.304$$",
+        r"$$\frac{\partial E}{\partial b_2} = (y - t) v_2 \mathbb{1}[z_2 > 0] = 0$$",
+        r"$$\frac{\partial E}{\partial b_2} = (y - t) v_2 \mathbb{1}[z_2 < 0]$$",
+    ), {11, 19}, {9, 13, 15, 17}),
     "bare": (note(
         "0.5 − 0.2 = 0.3",
         "0.5 − 0.2 = 0.4",

@@ -94,8 +94,10 @@ def _eval(node, num, m):
     if isinstance(node, Num):
         return num(node)
     if (parts := indicator(node)) is not None:  # (…) 1[a = b]: 1 when the numbers as written are equal
-        before, a, b = parts
-        bracket = num(Num(Fraction(int(exact(a) == exact(b))), "", 0))
+        before, a, b, rel = parts
+        x, y = exact(a), exact(b)
+        holds = {"=": x == y, ">": x > y, "<": x < y, ">=": x >= y, "<=": x <= y}[rel]
+        bracket = num(Num(Fraction(int(holds)), "", 0))
         return bracket if before is None else _combine("*", _eval(before, num, m), bracket)
     from .ir import Matrix
 

@@ -145,6 +145,8 @@ class Chain:
     notes: list[str] = field(default_factory=list)
 
 
+INEQUALITIES = {">": ">", "\\gt": ">", "<": "<", "\\lt": "<", "≥": ">=", "\\geq": ">=", "\\ge": ">=",
+                "≤": "<=", "\\leq": "<=", "\\le": "<="}  # conditions, as in 1[z > 0]; never a claim to check
 PRIMED_WORDS = {"relu": "relu", "sigmoid": "sigma", "tanh": "tanh"}
 OPERATOR_NAMES = ("log", "exp", "tanh")  # written \ln x, \exp x, \tanh x without parentheses
 
@@ -154,8 +156,9 @@ def _bare_call(f, arg) -> bool:
 
 
 def indicator(node) -> tuple | None:
-    r"""(the factor before it or None, a, b) for a product that ends in \mathbf{1}[a = b]: 1 where a
-    equals b, else 0 (how a max-pool routes its gradient); None for anything else."""
+    r"""(the factor before it or None, a, b, relation) for a product that ends in \mathbf{1}[a = b] (1 where a
+    equals b, else 0: how a max-pool routes its gradient) or \mathbf{1}[z > 0] (a ReLU's step); None for
+    anything else."""
     if isinstance(node, Juxt):
         left, right = node.left, node.right
     elif isinstance(node, Op) and node.kind == "*":
@@ -166,7 +169,7 @@ def indicator(node) -> tuple | None:
             and isinstance(right.items[0], Relation)):
         return None
     rel = right.items[0].chain
-    if len(rel.members) != 2 or rel.rels != ["="]:
+    if len(rel.members) != 2 or len(rel.rels) != 1 or rel.rels[0] not in ("=", ">", "<", ">=", "<="):
         return None
     before = None
     if isinstance(left, Juxt):
@@ -175,7 +178,7 @@ def indicator(node) -> tuple | None:
         before, left = left.args
     if not (isinstance(left, Ref) and left.tokens == ("1",)):
         return None
-    return before, rel.members[0].node, rel.members[1].node
+    return before, rel.members[0].node, rel.members[1].node, rel.rels[0]
 
 
 def walk(node):
@@ -268,6 +271,8 @@ class Builder:
         if isinstance(tok, Token) and tok.type == "XARROW":
             return "maps"  # an arrow with a label: applies something, claims no equality
         s = str(tok)
+        if s in INEQUALITIES:
+            return INEQUALITIES[s]
         return "=" if s in ("=", ":=", "\\equiv", "\\leftarrow", "\\gets", "←") else ("~" if s in ("\\approx", "≈") else
                                                        ("=>" if s in ("\\Rightarrow", "\\implies", "⇒") else "->"))
 

@@ -263,7 +263,7 @@ def is_numeric(node) -> bool:
     if isinstance(node, Num):
         return True
     if (parts := indicator(node)) is not None:  # (…) \mathbf{1}[0.51 = 0.68]
-        return all(p is None or is_numeric(p) for p in parts)
+        return all(p is None or is_numeric(p) for p in parts[:3])
     if isinstance(node, Matrix):
         return all(is_numeric(e) for row in node.rows for e in row)
     if isinstance(node, Op):

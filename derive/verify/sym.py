@@ -60,9 +60,10 @@ def apply(fn: str, arg: sp.Expr, prime: int = 0) -> sp.Expr:
 
 
 def to_sympy(node, scope: Scope) -> sp.Expr:  # noqa: C901 - one dispatch, top to bottom
-    if (parts := indicator(node)) is not None:  # (…) \mathbf{1}[a = b]
-        before, a, b = parts
-        bracket = Iverson(to_sympy(a, scope), to_sympy(b, scope))
+    if (parts := indicator(node)) is not None:  # (…) \mathbf{1}[a = b], \mathbf{1}[z > 0]
+        before, a, b, rel = parts
+        ea, eb = to_sympy(a, scope), to_sympy(b, scope)
+        bracket = Iverson(ea, eb) if rel == "=" else sp.Heaviside(ea - eb if rel[0] == ">" else eb - ea, 0)
         return bracket if before is None else _op("*", [_scalar(to_sympy(before, scope)), bracket])
     if isinstance(node, Num):
         return sp.Rational(node.value.numerator, node.value.denominator)
