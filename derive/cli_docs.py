@@ -93,7 +93,22 @@ def handout(target: str, variants: int, seed: int, fmt_: str, output: Path, temp
     files = handout_files(net, variants, seed, fmt_, templates, progress=_say, allow_large=allow_large)
     for path in write_all({output / name: data for name, data in files.items()}, _inputs(target, templates), force):
         _say(f"wrote {path}")
+    for path in _stale_variants(output, net.name, variants):
+        path.unlink()
+        _say(f"removed {path}, a variant this run no longer makes")
     return 0
+
+
+def _stale_variants(folder: Path, name: str, variants: int) -> list[Path]:
+    """Sheets and keys of ours from an earlier run with more variants (NAME-K-exercise.md, K > variants),
+    unedited; anything else in the folder is left alone."""
+    import re
+
+    from .files import is_ours
+
+    pattern = re.compile(rf"{re.escape(name)}-(\d+)-(exercise|answers)\.(md|tex|pdf)")
+    return [p for p in sorted(folder.iterdir()) if (m := pattern.fullmatch(p.name)) and int(m.group(1)) > variants
+            and p.is_file() and is_ours(p)]
 
 
 def gallery_files(pdf: bool, progress=None) -> dict[str, bytes]:

@@ -148,3 +148,16 @@ def test_pdf_handouts(tmp_path, capsys):
                               text=True).stdout
         v = variants(load("mlp-222"), 1, 7)[0]
         assert fmt(derive(v.network).loss_value) in text
+
+
+def test_fewer_variants_remove_the_earlier_extra_ones_of_ours_only(tmp_path, capsys):
+    assert main(["handout", "mlp-222", "--variants", "3", "-o", str(tmp_path)]) == 0
+    mine = tmp_path / "mlp-222-9-exercise.md"
+    mine.write_text("my own sheet\n")
+    edited = tmp_path / "mlp-222-3-answers.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nmy corrections\n", encoding="utf-8")
+    assert main(["handout", "mlp-222", "--variants", "1", "-o", str(tmp_path)]) == 0
+    capsys.readouterr()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "mlp-222-1-answers.md", "mlp-222-1-exercise.md", "mlp-222-3-answers.md", "mlp-222-9-exercise.md",
+        "mlp-222-network.svg"]
