@@ -99,11 +99,16 @@ LONG_SUM = 6  # terms beyond which a sum is shown as its first two terms, …, i
 
 
 def short_text(p: Printers, e) -> str:
-    """A sum of many terms (a convolution's gradient has a hundred) as a reader scans it in a table."""
+    """A sum of many terms (a convolution's gradient has a hundred) as a reader scans it in a table;
+    a long sum inside a product (δ of a pooled map: (Σ_j δ_j w_j) σ′) the same way, in parentheses."""
     terms = list(e.args) if e.is_Add else [e]  # the order the printers keep (order="none")
-    if len(terms) <= LONG_SUM:
-        return p.text(e)
-    return f"{p.text(terms[0])} + {p.text(terms[1])} + … + {p.text(terms[-1])} ({len(terms)} terms)"
+    if len(terms) > LONG_SUM:
+        return f"{short_text(p, terms[0])} + {short_text(p, terms[1])} + … + {short_text(p, terms[-1])} " \
+               f"({len(terms)} terms)"
+    if e.is_Mul and any(a.is_Add and len(a.args) > LONG_SUM for a in e.args):
+        return "*".join(f"({short_text(p, a)})" if a.is_Add or (a.is_Rational and not a.is_Integer) else p.text(a)
+                        for a in e.args)
+    return p.text(e)
 
 
 def to_text(d: Derivation, check: dict[str, float] | None = None,
