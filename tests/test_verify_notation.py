@@ -17,6 +17,11 @@ Expected values worked by hand:
             δ(2) v a(1)(1 − a(1)), so δ(2) v a(2)(1 − a(2)) is wrong; ∂L/∂v = δ(2) a(1) is right.
   named_d:  a parameter called d (not a differential): h = σ(0.5) = 0.622459, ch + d = 0.760213,
             y = σ(0.760213) = 0.681402, so 0.6814 is right and 0.6914 wrong.
+  h_product: h = σ(z_h) is a quantity, so h(1 − h) is a product (σ′ in h), not a call of a function h;
+            ∂h/∂w = h(1 − h) x, so h(1 − h) alone drops the factor x.
+  primed:   w' is the new w: w − η ∂E/∂w is the update, w + η ∂E/∂w has the wrong sign.
+  bce_label: with the label y = 0, L = −[y ln ŷ + (1 − y) ln(1 − ŷ)] is −ln(1 − ŷ); ∂L/∂w = (ŷ − y) x
+            (σ′ cancels against the log), so ŷ(1 − ŷ) x is wrong.
 """
 
 import pytest
@@ -85,6 +90,25 @@ CASES = {
         r"$$y = 0.6814$$",
         r"$$y = 0.6914$$",
     ), {7}, {5}),
+    "h_product": (note(
+        r"$$z_h = w x + b, \quad h = \sigma(z_h)$$",
+        r"$$w = 0.4, \ x = 2, \ b = -0.3$$",
+        r"$$\frac{\partial h}{\partial z_h} = h(1 - h)$$",
+        r"$$\frac{\partial h}{\partial w} = h(1 - h)$$",
+    ), {7}, {5}),
+    "primed": (note(
+        r"$$h = \sigma(w x), \quad E = \frac{1}{2}(h - t)^2$$",
+        r"$$w = 0.5, \ x = 1, \ t = 0, \ \eta = 0.5$$",
+        r"$$w' = w - \eta \frac{\partial E}{\partial w}$$",
+        r"$$w' = w + \eta \frac{\partial E}{\partial w}$$",
+    ), {7}, {5}),
+    "bce_label": (note(
+        r"$$\hat{y} = \sigma(w x + b), \quad L = -[y \ln \hat{y} + (1 - y) \ln(1 - \hat{y})]$$",
+        r"$$w = 0.5, \ x = 2, \ b = 0.1, \ y = 0$$",
+        r"$$L = -\ln(1 - \hat{y})$$",
+        r"$$\frac{\partial L}{\partial w} = (\hat{y} - y) x$$",
+        r"$$\frac{\partial L}{\partial w} = \hat{y} (1 - \hat{y}) x$$",
+    ), {9}, {5, 7}),
 }
 
 

@@ -412,6 +412,14 @@ class Checker:
                 if q.definition.has(sp.log):
                     logged |= q.definition.free_symbols
             fixed = {}
+            if model.loss is not None and model.quantities.get(model.loss) is not None \
+                    and model.quantities[model.loss].definition is not None:
+                # a class label of the loss given as 0 or 1 (y = 0 in −[y ln ŷ + (1 − y) ln(1 − ŷ)]) is data
+                # the note's claims may rely on: L = −ln(1 − ŷ) holds because y = 0
+                labels = model.quantities[model.loss].definition.free_symbols
+                fixed.update({q.symbol: mpmath.mpf(int(model.values[q.key])) for q in model.leaves()
+                              if q.symbol in labels and q.key in model.values and model.values[q.key] in (0, 1)
+                              and q.definition is None and model.quantities[model.loss].definition.has(sp.log)})
             for members in groups.values():
                 values = [model.values[q.key] for q in members]
                 if len(members) > 1 and set(values) <= {0, 1} and sum(values) == 1 \

@@ -315,6 +315,8 @@ class Builder:
                 return Func("sigma" if base.tokens == ("sigma",) else base.tokens[0], 1)
             if isinstance(base, Ref) and len(base.tokens) == 1 and base.tokens[0].lower() in PRIMED_WORDS:
                 return Func(PRIMED_WORDS[base.tokens[0].lower()], 1)  # \text{ReLU}'(z), \mathrm{sigmoid}'(z)
+            if isinstance(base, Ref) and base.power is None and "^new" not in base.tokens:
+                return Ref(base.tokens + ("^new",), base.tex + "'", base.hat)  # w_1' = w_1 − η ∂L/∂w_1: the new w_1
             raise Unsupported("a prime on something that is not a function")
         if d in ("num",):
             return number(str(c[0]))

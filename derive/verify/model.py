@@ -289,7 +289,8 @@ class NoteModel:
                     self.functions[node.left.key] = "sigma" if _is_sigmoid(lam) else lam
                     self.quantities.pop(node.left.key, None)
         for key in list(self.quantities):
-            if key in FUNCTION_LETTERS and self._used_as_function(key) and key not in self.functions:
+            if key in FUNCTION_LETTERS and self._used_as_function(key) and key not in self.functions \
+                    and self.quantities[key].def_node is None:  # h = σ(z) makes h(1 - h) a product
                 self.functions[key] = "unknown"
 
     def _placeholder(self, ref: Ref) -> bool:
