@@ -22,6 +22,9 @@ Expected values worked by hand:
   primed:   w' is the new w: w − η ∂E/∂w is the update, w + η ∂E/∂w has the wrong sign.
   bce_label: with the label y = 0, L = −[y ln ŷ + (1 − y) ln(1 − ŷ)] is −ln(1 − ŷ); ∂L/∂w = (ŷ − y) x
             (σ′ cancels against the log), so ŷ(1 − ŷ) x is wrong.
+  softmax:  p_k written once for every k (no range: the k at which the note names p): e^0.4 = 1.491825,
+            e^0.2 = 1.221403, e^-0.7 = 0.496585, sum 3.209813, p_1 = 0.464770, p_2 = 0.380521; with the
+            one-hot t = (0, 1, 0), ∂L/∂z_1 = p_1 − t_1 = 0.4648 and ∂L/∂z_2 = p_2 − 1 = −0.6195, not 0.6195.
 """
 
 import pytest
@@ -109,6 +112,15 @@ CASES = {
         r"$$\frac{\partial L}{\partial w} = (\hat{y} - y) x$$",
         r"$$\frac{\partial L}{\partial w} = \hat{y} (1 - \hat{y}) x$$",
     ), {9}, {5, 7}),
+    "softmax": (note(
+        r"$$z_1 = u_1 x, \quad z_2 = u_2 x, \quad z_3 = u_3 x$$",
+        r"$$p_k = \frac{e^{z_k}}{\sum_{j=1}^{3} e^{z_j}}$$",
+        r"$$L = -\sum_{k=1}^{3} t_k \ln p_k$$",
+        r"$$x = 1, \ u_1 = 0.4, \ u_2 = 0.2, \ u_3 = -0.7, \ t_1 = 0, \ t_2 = 1, \ t_3 = 0$$",
+        r"$$p_1 = 0.4648$$",
+        r"$$\frac{\partial L}{\partial z_1} = p_1 - t_1 = 0.4648$$",
+        r"$$\frac{\partial L}{\partial z_2} = p_2 - t_2 = 0.6195$$",
+    ), {13}, {9, 11}),
 }
 
 

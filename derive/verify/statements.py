@@ -109,10 +109,41 @@ def statements(note: Note) -> tuple[list[Statement], list[Unreadable], list[Form
             previous = with_relations[-1]
             rows[index] = with_relations[0]
             open_chain = bool(chains) and chains[-1].trailing
+    _unranged_templates(out)
     _layer_labels(out)
     for st in out:  # a + b + \dots + z: written out where the pattern is plain
         st.members = [Member(fill_all(m.node), m.start, m.end) for m in st.members]
     return out, bad, remarks
+
+
+def _unranged_templates(stmts: list[Statement]) -> None:
+    r"""`p_k = e^{z_k} / \sum_j e^{z_j}` with no range for k: one copy for each k at which the note names
+    p (p_1, p_2, p_3), when k is not also the index of a sum in it."""
+    names = {r.tokens for st in stmts for m in st.members for r in refs(m.node)}
+    # names the note defines in symbols itself (o_1 = W_i x_0 + …): a general formula does not redefine them
+    defined = {st.members[0].node.tokens for st in stmts if len(st.members) > 1 and isinstance(st.members[0].node, Ref)
+               and st.rels[:1] == ["="] and not is_numeric(st.members[1].node)}
+    result: list[Statement] = []
+    for st in stmts:
+        first = st.members[0].node if st.members else None
+        if st.index is None and not st.anchored and isinstance(first, Ref) and st.rels[:1] == ["="]:
+            letters = {t[-1] for t in first.tokens if t[-1:].islower() and (len(t) == 1 or len(t) == 2)}
+            found = [(letter, [k for k in range(100) if isinstance(r := substitute_index(first, letter, k), Ref)
+                               and r.tokens != first.tokens and r.tokens in names and r.tokens not in defined])
+                     for letter in sorted(letters) if first.tokens != (letter,)]
+            found = [(letter, ks) for letter, ks in found if len(ks) >= 2]
+            if len(found) == 1 and not _summed_over(st, found[0][0]):
+                result.extend(_expand([st], found[0]))
+                continue
+        result.append(st)
+    stmts[:] = result
+
+
+def _summed_over(st: Statement, letter: str) -> bool:
+    from .ir import BigSum, walk
+
+    return any(isinstance(x, BigSum) and x.sub is not None and (letter,) in {r.tokens for r in refs(x.sub)}
+               for m in st.members for x in walk(m.node))
 
 
 def _layer_labels(stmts: list[Statement]) -> None:

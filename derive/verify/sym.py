@@ -248,7 +248,9 @@ def substitute_index(node, letter: str, k: int):
     if isinstance(node, Ref):
         if node.tokens == (letter,):
             return Num(Fraction(k), str(k), 0)
-        tokens = tuple(t if n == 0 and t == letter else _index_token(t, letter, k) for n, t in enumerate(node.tokens))
+        tokens = tuple(t if n == 0 and t == letter else
+                       _pair_token(t, letter, k) if n and _is_index_pair(t) else _index_token(t, letter, k)
+                       for n, t in enumerate(node.tokens))
         return Ref(tokens, node.tex, node.hat, node.power)
     if isinstance(node, Op):
         return Op(node.kind, tuple(substitute_index(a, letter, k) for a in node.args))
@@ -312,6 +314,16 @@ def render_linear(form: dict[str, int]) -> str:
 
 
 _GREEK = set(GREEK_NAMES.values())  # δ_j is read as one name, deltaj
+
+
+def _is_index_pair(t: str) -> bool:
+    """W_{kj}: two one-letter indices (or a letter and a digit) in one subscript."""
+    return len(t) == 2 and t.isalnum() and (t.islower() or t.isdigit() or any(c.isdigit() for c in t)) \
+        and not t.isdigit()
+
+
+def _pair_token(t: str, letter: str, k: int) -> str:
+    return "".join(str(k) if c == letter else c for c in t) if letter in t else t
 
 
 def _index_token(t: str, letter: str, k: int) -> str:
