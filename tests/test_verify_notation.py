@@ -25,6 +25,8 @@ Expected values worked by hand:
   softmax:  p_k written once for every k (no range: the k at which the note names p): e^0.4 = 1.491825,
             e^0.2 = 1.221403, e^-0.7 = 0.496585, sum 3.209813, p_1 = 0.464770, p_2 = 0.380521; with the
             one-hot t = (0, 1, 0), ∂L/∂z_1 = p_1 − t_1 = 0.4648 and ∂L/∂z_2 = p_2 − 1 = −0.6195, not 0.6195.
+  batch:    a whole number says too little to tie a name to a quantity: t^(1) = 1 is a target, not w = 0.5
+            "rounded"; y^(1) = 0.5·1 + 0.2 = 0.7 and y^(1) − t^(1) = 0.7 − 1 = −0.3 are both right.
 """
 
 import pytest
@@ -121,6 +123,14 @@ CASES = {
         r"$$\frac{\partial L}{\partial z_1} = p_1 - t_1 = 0.4648$$",
         r"$$\frac{\partial L}{\partial z_2} = p_2 - t_2 = 0.6195$$",
     ), {13}, {9, 11}),
+    "batch": (note(
+        r"$$y^{(n)} = w x^{(n)} + b$$",
+        r"$$L = \frac{1}{N} \sum_{n=1}^{N} \left( y^{(n)} - t^{(n)} \right)^2$$",
+        r"$$x^{(1)} = 1, \ t^{(1)} = 1, \ x^{(2)} = 3, \ t^{(2)} = 2.5$$",
+        r"$$w = 0.5, \ b = 0.2, \ N = 2$$",
+        r"$$y^{(1)} = 0.5 \cdot 1 + 0.2 = 0.7$$",
+        r"$$y^{(1)} - t^{(1)} = 0.7 - 1 = -0.3$$",
+    ), set(), {9, 11}),
 }
 
 
