@@ -19,7 +19,7 @@ from .errors import DeriveError
 from .examples import EXAMPLES
 from .present import to_json, to_text
 from .sampling import sample_values
-from .spec import load_target, number
+from .spec import learning_rate, load_target
 
 CHECK_TOLERANCE = 1e-6  # |symbolic - finite difference| / max(1, |gradient|) beyond which --check fails
 CHECK_SEED = 1  # example numbers for --check on a network given without numbers
@@ -52,7 +52,7 @@ def gradients(target: str, as_json: bool, check: bool, lr: str | None, steps: in
     """Every parameter's gradient. TARGET is a built-in example name or a spec file (TOML)."""
     net = load_target(target)
     if lr is not None:
-        net = net.with_values(net.values, number(lr, "--lr"))
+        net = net.with_values(net.values, learning_rate(lr, "--lr"))
     missing = ", ".join(q.name for q in net.leaves if q.name not in net.values)
     if steps and not net.has_numbers():
         raise DeriveError(f"--steps needs numbers: {net.name} has no value for {missing[:200]}")

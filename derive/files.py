@@ -81,14 +81,14 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 def write_all(files: Mapping[Path, bytes], inputs: Iterable[Path] = (), force: bool = False) -> list[Path]:
     """Check every file, then write each atomically. Returns the paths written, in order."""
-    try:
-        check(files, inputs, force)
-        for path, data in files.items():
+    check(files, inputs, force)
+    for path, data in files.items():
+        try:
             if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
                 continue  # already exactly this: leave it (and its time stamp) alone
             write_atomic(path, data)
-    except OSError as e:
-        raise DeriveError(f"cannot write {e.filename or 'the output'}: {e.strerror}") from None
+        except OSError as e:  # named by the file the user asked for, not by our temporary file
+            raise DeriveError(f"cannot write {path}: {e.strerror}") from None
     return list(files)
 
 

@@ -60,7 +60,9 @@ class RnnNames:
 
 
 def check_sizes(steps: object, sizes: dict[str, object]) -> None:
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+    if isinstance(steps, bool) or not isinstance(steps, int):
+        raise SpecError("steps", f"expected a whole number of steps, got {steps!r}")
+    if steps < 1:
         raise SpecError("steps", f"a sequence needs at least one step, got {steps!r}")
     for key, n in sizes.items():
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:

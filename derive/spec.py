@@ -36,6 +36,14 @@ def require(table: Mapping[str, Any], key: str, where: str = "") -> Any:
     return table[key]
 
 
+def learning_rate(value: Any, key: str) -> Fraction:
+    """A step size: a positive number (a negative one would climb the loss)."""
+    lr = number(value, key)
+    if lr <= 0:
+        raise SpecError(key, f"a learning rate is a positive number, got {value!r}")
+    return lr
+
+
 def number(value: Any, key: str) -> Fraction:
     """A number as the user wrote it: 0.1 is exactly 1/10, not the nearest binary double."""
     if isinstance(value, bool):
@@ -78,7 +86,7 @@ def read_values(net: Network, table: Mapping[str, Any]) -> tuple[dict[str, Fract
     for key, raw in table.items():
         where = f"values.{key}"
         if key == "learning_rate":
-            lr = number(raw, where)
+            lr = learning_rate(raw, where)
             continue
         if not isinstance(raw, list):
             if key not in net:

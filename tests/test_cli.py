@@ -67,6 +67,7 @@ def test_the_output_is_deterministic(capsys):
     (["gradients", "no-such-net"], "neither a built-in example"),
     (["gradients", "missing.toml"], "no such file"),
     (["gradients", "mlp-222", "--lr", "fast"], "--lr: expected a number"),
+    (["gradients", "mlp-222", "--lr", "-1"], "--lr: a learning rate is a positive number"),
     (["gradients", "mlp-231", "--steps", "2"], "needs numbers"),
     (["gradients"], "Missing argument"),
     (["frobnicate"], "No such command"),

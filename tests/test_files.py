@@ -171,3 +171,8 @@ def test_remove_stale_deletes_only_our_files_no_longer_made(tmp_path):
     removed = remove_stale([tmp_path], [tmp_path / "kept.md"], spare=(".pdf",))
     assert removed == [tmp_path / "old.md"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.md", "mine.md", "old.pdf"]
+
+
+def test_an_unwritable_place_is_named_as_asked_not_by_a_temporary_file(capsys):
+    code, _, err = run(capsys, "doc", "mlp-222", "-o", "/proc/derive-test.md")
+    assert code == 2 and "cannot write /proc/derive-test.md" in err and ".tmp" not in err

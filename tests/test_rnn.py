@@ -255,7 +255,8 @@ def test_vector_spec_with_arrays_and_seed():
 BAD = [  # (spec, key named in the error, words the message must contain)
     ({"steps": 0}, "steps", "at least one step"),
     ({"steps": -2}, "steps", "at least one step"),
-    ({"steps": True}, "steps", "at least one step"),
+    ({"steps": True}, "steps", "whole number"),
+    ({"steps": 2.5}, "steps", "whole number"),
     ({"values": {"x": []}}, "values.x", "length 0"),
     ({}, "steps", "missing"),
     ({"steps": 2, "values": {"x": [1, 0, 1]}}, "values.x", "has 3 steps"),
