@@ -25,6 +25,7 @@ Expected values worked by hand:
   softmax:  p_k written once for every k (no range: the k at which the note names p): e^0.4 = 1.491825,
             e^0.2 = 1.221403, e^-0.7 = 0.496585, sum 3.209813, p_1 = 0.464770, p_2 = 0.380521; with the
             one-hot t = (0, 1, 0), ∂L/∂z_1 = p_1 − t_1 = 0.4648 and ∂L/∂z_2 = p_2 − 1 = −0.6195, not 0.6195.
+  tanh:     d/dz tanh(z) = 1 − tanh²(z), written \tanh^2(z); 1 + tanh²(z) is wrong.
   batch:    a whole number says too little to tie a name to a quantity: t^(1) = 1 is a target, not w = 0.5
             "rounded"; y^(1) = 0.5·1 + 0.2 = 0.7 and y^(1) − t^(1) = 0.7 − 1 = −0.3 are both right.
 """
@@ -131,6 +132,12 @@ CASES = {
         r"$$y^{(1)} = 0.5 \cdot 1 + 0.2 = 0.7$$",
         r"$$y^{(1)} - t^{(1)} = 0.7 - 1 = -0.3$$",
     ), set(), {9, 11}),
+    "tanh": (note(
+        r"$$z = w x + b, \quad h = \tanh(z), \quad E = \frac{1}{2}(h - t)^2$$",
+        r"$$\frac{d}{dz}\tanh(z) = 1 - \tanh^2(z)$$",
+        r"$$\frac{\partial h}{\partial z} = 1 - \tanh^2(z)$$",
+        r"$$\frac{\partial h}{\partial z} = 1 + \tanh^2(z)$$",
+    ), {7}, {3, 5}),
 }
 
 

@@ -425,6 +425,11 @@ class Builder:
             return Juxt(left.left, Juxt(left.right, right))
         if isinstance(left, Juxt) and isinstance(left.left, BigSum):  # Σ_t a_t b_t: b_t is in the sum too
             return Juxt(left.left, self.juxt(left.right, right))
+        if isinstance(right, Paren) and isinstance(left, Op) and left.kind == "pow" and isinstance(left.args[0], Func):
+            return Op("pow", (Juxt(left.args[0], right), left.args[1]))  # \tanh^2(z) is (\tanh(z))^2
+        if isinstance(right, Paren) and isinstance(left, Juxt) and isinstance(left.left, Deriv) \
+                and left.left.of is None and isinstance(left.right, Func):
+            return Juxt(left.left, Juxt(left.right, right))  # \frac{d}{dz}\tanh(z): the operator takes the call
         if _bare_call(left, right):  # \ln p_1, \tanh z: an operator name takes the name after it
             return Juxt(left, Paren((right,)))
         if isinstance(left, Juxt) and _bare_call(left.right, right):  # t_1 \ln p_1
