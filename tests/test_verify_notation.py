@@ -26,6 +26,9 @@ Expected values worked by hand:
             e^0.2 = 1.221403, e^-0.7 = 0.496585, sum 3.209813, p_1 = 0.464770, p_2 = 0.380521; with the
             one-hot t = (0, 1, 0), ∂L/∂z_1 = p_1 − t_1 = 0.4648 and ∂L/∂z_2 = p_2 − 1 = −0.6195, not 0.6195.
   tanh:     d/dz tanh(z) = 1 − tanh²(z), written \tanh^2(z); 1 + tanh²(z) is wrong.
+  matrix:   W = [0.1 0.3; −0.2 0.4], b = [0.1; −0.1], x = [0.5; 1] given as numbers: z = Wx + b =
+            [0.05 + 0.3 + 0.1; −0.1 + 0.4 − 0.1] = [0.45; 0.2], so [0.45; 0.3] is wrong in entry (2,1);
+            a = σ(z) = [0.610639; 0.549834]; Wᵀ = [0.1 −0.2; 0.3 0.4].
   batch:    a whole number says too little to tie a name to a quantity: t^(1) = 1 is a target, not w = 0.5
             "rounded"; y^(1) = 0.5·1 + 0.2 = 0.7 and y^(1) − t^(1) = 0.7 − 1 = −0.3 are both right.
 """
@@ -138,6 +141,16 @@ CASES = {
         r"$$\frac{\partial h}{\partial z} = 1 - \tanh^2(z)$$",
         r"$$\frac{\partial h}{\partial z} = 1 + \tanh^2(z)$$",
     ), {7}, {3, 5}),
+    "matrix": (note(
+        r"$$z = W x + b$$",
+        r"$$a = \sigma(z)$$",
+        r"$$W = \begin{bmatrix} 0.1 & 0.3 \\ -0.2 & 0.4 \end{bmatrix}, \quad b = \begin{bmatrix} 0.1 \\ -0.1 \end{bmatrix}$$",
+        r"$$x = \begin{bmatrix} 0.5 \\ 1 \end{bmatrix}$$",
+        r"$$z = \begin{bmatrix} 0.45 \\ 0.2 \end{bmatrix}$$",
+        r"$$z = \begin{bmatrix} 0.45 \\ 0.3 \end{bmatrix}$$",
+        r"$$a = \begin{bmatrix} 0.6106 \\ 0.5498 \end{bmatrix}$$",
+        r"$$W^T = \begin{bmatrix} 0.1 & -0.2 \\ 0.3 & 0.4 \end{bmatrix}$$",
+    ), {11}, {9, 13, 15}),
 }
 
 

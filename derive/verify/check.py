@@ -152,7 +152,8 @@ class Checker:
         return self._symbolic(a, b, rel, subject if subject is not None and not is_numeric(subject) else None)
 
     def _is_definition(self, left: Member, right: Member) -> bool:
-        if isinstance(left.node, Ref) and self.model.matrices.get(left.node.key) is right.node:
+        if isinstance(left.node, Ref) and right.node in (self.model.matrices.get(left.node.key),
+                                                         self.model.matrix_values.get(left.node.key)):
             return True
         for node, other in ((left.node, right.node), (right.node, left.node)):
             if isinstance(node, Ref):

@@ -15,9 +15,9 @@ from fractions import Fraction
 
 import sympy as sp
 
-from .ir import Declare, Deriv, Juxt, Matrix, Num, Paren, Ref, walk
+from .ir import Declare, Deriv, Juxt, Matrix, Member, Num, Paren, Ref, walk
 from .names import Match, display, find, is_learning_rate
-from .statements import Statement, is_numeric, refs
+from .statements import Statement, as_number, is_numeric, refs
 from .sym import Dv, Unverifiable, apply, to_sympy
 
 FUNCTION_LETTERS = {("S",), ("g",), ("f",), ("h",), ("phi",)}
@@ -66,7 +66,8 @@ class NoteModel:
         self.bindings: list[Binding] = []   # every value the note gives a leaf
         self.findings: list[Finding] = []
         self.declared_vectors: dict[tuple[str, ...], list[Ref]] = {}
-        self.matrices: dict[tuple[str, ...], object] = {}   # names for vectors and matrices: W^{(1)} = [...]
+        self.matrices: dict[tuple[str, ...], object] = {}
+        self.matrix_values: dict[tuple[str, ...], Matrix] = {}  # W = [numbers]: the values given to W's entries
         self._matrix_cache: dict = {}
         self.loss: tuple[str, ...] | None = None
         self.drift: dict[tuple[str, ...], tuple[tuple[str, ...], int]] = {}  # name -> (read as, from line)
@@ -191,6 +192,49 @@ class NoteModel:
             if isinstance(left, Ref) and isinstance(right, Matrix) and left.key not in self.matrices \
                     and all(not isinstance(e, Num) for row in right.rows for e in row):
                 self.matrices[left.key] = right
+        self._numeric_matrices()
+
+    def _numeric_matrices(self) -> None:
+        """`W = [[0.1, 0.3], [-0.2, 0.4]]` for a W the note uses in formulas (z = W x + b) and computes from
+        nothing: W stands for its entries W_1_1 …, each given its number (a value, not a claim)."""
+        computed = {st.members[0].node.key for st in self.statements if len(st.members) > 1 and st.rels[:1] == ["="]
+                    and isinstance(st.members[0].node, Ref) and not is_numeric(st.members[1].node)}
+        operands = {r.key for st in self.statements for m in st.members if not is_numeric(m.node)
+                    for r in refs(m.node)}
+        for st in list(self.statements):
+            if st.anchored or len(st.members) != 2 or st.rels != ["="]:
+                continue
+            left, right = st.members[0].node, st.members[1].node
+            if not (isinstance(left, Ref) and isinstance(right, Matrix) and left.key not in self.matrices
+                    and left.key not in computed and left.key in operands
+                    and all(as_number(e) is not None for row in right.rows for e in row)):
+                continue
+            rows = []
+            for i, row in enumerate(right.rows, start=1):
+                refs_row = []
+                for j, number in enumerate(row, start=1):
+                    entry = Ref(left.tokens + (str(i), str(j)), f"{left.tex}_{{{i}{j}}}", left.hat)
+                    refs_row.append(entry)
+                    self.statements.append(Statement(st.formula, [Member(entry, st.members[0].start, st.members[0].end),
+                                                                  Member(as_number(number), st.members[1].start,
+                                                                         st.members[1].end)],
+                                                     ["="]))
+                rows.append(tuple(refs_row))
+            self.matrices[left.key] = Matrix(tuple(rows))
+            self.matrix_values[left.key] = right
+        if not self.matrix_values:
+            return
+        changed = True  # z = W x + b, a = σ(z): names computed from matrices stand for matrices too
+        while changed:
+            changed = False
+            for st in self.statements:
+                left = st.members[0].node if st.members else None
+                if st.anchored or len(st.members) < 2 or st.rels[:1] != ["="] or not isinstance(left, Ref) \
+                        or left.key in self.matrices or is_numeric(st.members[1].node):
+                    continue
+                if any(r.key in self.matrices for r in refs(st.members[1].node)):
+                    self.matrices[left.key] = st.members[1].node
+                    changed = True
 
     def _definitions(self) -> None:
         """The first `name = expression` (or `expression = name`) for each name defines it. When a
