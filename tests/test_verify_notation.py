@@ -28,7 +28,8 @@ Expected values worked by hand:
   tanh:     d/dz tanh(z) = 1 − tanh²(z), written \tanh^2(z); 1 + tanh²(z) is wrong.
   matrix:   W = [0.1 0.3; −0.2 0.4], b = [0.1; −0.1], x = [0.5; 1] given as numbers: z = Wx + b =
             [0.05 + 0.3 + 0.1; −0.1 + 0.4 − 0.1] = [0.45; 0.2], so [0.45; 0.3] is wrong in entry (2,1);
-            a = σ(z) = [0.610639; 0.549834]; Wᵀ = [0.1 −0.2; 0.3 0.4].
+            a = σ(z) = [0.610639; 0.549834]; Wᵀ = [0.1 −0.2; 0.3 0.4]; with U⁽²⁾ = [0.5 −0.5], U⁽²⁾ᵀ is
+            [0.5; −0.5], so [0.5; 0.5] is wrong.
   batch:    a whole number says too little to tie a name to a quantity: t^(1) = 1 is a target, not w = 0.5
             "rounded"; y^(1) = 0.5·1 + 0.2 = 0.7 and y^(1) − t^(1) = 0.7 − 1 = −0.3 are both right.
 """
@@ -150,7 +151,10 @@ CASES = {
         r"$$z = \begin{bmatrix} 0.45 \\ 0.3 \end{bmatrix}$$",
         r"$$a = \begin{bmatrix} 0.6106 \\ 0.5498 \end{bmatrix}$$",
         r"$$W^T = \begin{bmatrix} 0.1 & -0.2 \\ 0.3 & 0.4 \end{bmatrix}$$",
-    ), {11}, {9, 13, 15}),
+        r"$$y = U^{(2)} a, \quad U^{(2)} = \begin{bmatrix} 0.5 & -0.5 \end{bmatrix}$$",
+        r"$$U^{(2)T} = \begin{bmatrix} 0.5 \\ -0.5 \end{bmatrix}$$",
+        r"$$U^{(2)T} = \begin{bmatrix} 0.5 \\ 0.5 \end{bmatrix}$$",
+    ), {11, 21}, {9, 13, 15, 19}),
 }
 
 

@@ -465,8 +465,9 @@ class Builder:
         transposed = False
         if isinstance(node, Ref) and node.key in (("top",), ("intercal",), ("T",)) and not isinstance(base, Num):
             return Op("T", (base,))
-        if isinstance(node, Juxt) and isinstance(node.right, Ref) and node.right.key in (("top",), ("intercal",)):
-            node, transposed = node.left, True  # a^{(1)\top}
+        if isinstance(node, Juxt) and isinstance(node.right, Ref) \
+                and node.right.key in (("top",), ("intercal",), ("T",)):
+            node, transposed = node.left, True  # a^{(1)\top}, W^{(2)T}
         if isinstance(base, Ref) and isinstance(node, Paren) and node.items \
                 and all(isinstance(i, (Num, Ref)) for i in node.items):
             # W^{(1)}, C^{1,sum}: a label, in parentheses or with a comma
