@@ -55,19 +55,8 @@ class Calculus:
     # --- in numbers, for large notes ---------------------------------------------------------------
 
     def _size(self, of: sp.Expr) -> int:
-        """How many quantities `of` is computed from."""
-        seen: set = set()
-        stack = list(of.free_symbols)
-        defs = self.model.by_symbol_map()
-        while stack and len(seen) <= SYMBOLIC_LIMIT:
-            s = stack.pop()
-            if s in seen:
-                continue
-            seen.add(s)
-            q = defs.get(s)
-            if q is not None and q.definition is not None:
-                stack.extend(q.definition.free_symbols)
-        return len(seen)
+        """How many quantities `of` is computed from (counted up to just past SYMBOLIC_LIMIT)."""
+        return len(self.model.upstream(of.free_symbols, SYMBOLIC_LIMIT))
 
     def value(self, expr: sp.Expr, env: dict):
         """expr at the point env (every quantity's value), derivatives worked out in numbers."""

@@ -148,6 +148,22 @@ class NoteModel:
             self._symbol_map = (stamp, {q.symbol: q for q in self.quantities.values()})
         return self._symbol_map[1]
 
+    def upstream(self, symbols, limit: int | None = None) -> set:
+        """The given symbols and every quantity their definitions read, recursively (stopping once more
+        than `limit` are found, when given)."""
+        seen: set = set()
+        stack = list(symbols)
+        defs = self.by_symbol_map()
+        while stack and (limit is None or len(seen) <= limit):
+            s = stack.pop()
+            if s in seen:
+                continue
+            seen.add(s)
+            q = defs.get(s)
+            if q is not None and q.definition is not None:
+                stack.extend(q.definition.free_symbols)
+        return seen
+
     def _stamp(self) -> tuple:
         """Changes whenever a quantity is added or removed (keys keep their insertion order)."""
         return len(self.quantities), next(reversed(self.quantities), None)

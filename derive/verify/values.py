@@ -297,18 +297,8 @@ def loosely_tied(model) -> set:
     target or output is meant, so those names may be read by their values."""
     from .infer import orphans
 
-    feeding: set = set()
-    if model.loss is not None and model.loss in model.quantities:
-        stack = [model.quantities[model.loss].symbol]
-        by_symbol = {q.symbol: q for q in model.quantities.values()}
-        while stack:
-            s = stack.pop()
-            if s in feeding:
-                continue
-            feeding.add(s)
-            q = by_symbol.get(s)
-            if q is not None and q.definition is not None:
-                stack.extend(q.definition.free_symbols)
+    feeding = model.upstream([model.quantities[model.loss].symbol]) \
+        if model.loss is not None and model.loss in model.quantities else set()
     loose = {q.key for q in model.leaves() if q.symbol not in feeding} if feeding else set()
     return loose | orphans(model)
 
