@@ -73,11 +73,12 @@ def gradients(target: str, as_json: bool, check: bool, lr: str | None, steps: in
         worst = max((abs(fd[n] - d.gradients[n].value) / max(1.0, abs(d.gradients[n].value)) for n in fd), default=0.0)
         if worst > CHECK_TOLERANCE:
             click.echo(f"derive: check failed: relative disagreement {worst:.2e} > {CHECK_TOLERANCE:g}", err=True)
-            if max_pool_margin(net) < 1e-4:
+            values = numeric.forward(net)
+            if max_pool_margin(net, values) < 1e-4:
                 click.echo(f"derive: a max-pooling window (nearly) ties at these values: the loss has a kink there, "
                            f"finite differences straddle it, and the derivative follows the rule: {TIE_RULE}",
                            err=True)
-            kinks = _relu_kinks(net)
+            kinks = _relu_kinks(net, values)
             if kinks:
                 click.echo(f"derive: a ReLU's input is (nearly) 0 at these values ({', '.join(kinks[:5])}): the loss "
                            "has a kink there, finite differences straddle it, and the derivative takes ReLU'(0) = 0",
@@ -96,11 +97,10 @@ from .cli_verify import verify  # noqa: E402
 cli.add_command(verify)
 
 
-def _relu_kinks(net, margin: float = 1e-4) -> list[str]:
-    """The ReLU inputs within `margin` of 0 at the network's values (where it has no derivative)."""
-    v = numeric.forward(net)
+def _relu_kinks(net, values: dict, margin: float = 1e-4) -> list[str]:
+    """The ReLU inputs within `margin` of 0 at these values (where ReLU has no derivative)."""
     return [q.op.arg for q in net.quantities
-            if isinstance(q.op, Activate) and q.op.fn == "relu" and abs(float(v[q.op.arg])) < margin]
+            if isinstance(q.op, Activate) and q.op.fn == "relu" and abs(float(values[q.op.arg])) < margin]
 
 
 RECURSION_LIMIT = 6000  # deep graphs (an RNN over hundreds of steps) recurse once per quantity

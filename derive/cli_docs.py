@@ -5,6 +5,7 @@ Progress goes to stderr; documents go to files (or, for `doc` without -o, text t
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
@@ -13,7 +14,7 @@ from .document import build as build_document
 from .engine import derive
 from .errors import DeriveError, ToolMissing
 from .examples import EXAMPLES
-from .files import remove_stale, write_all
+from .files import is_ours, remove_stale, write_all
 from .handout import handout_files
 from .render import document_files, render, tex_engine
 from .spec import load_target
@@ -102,10 +103,6 @@ def handout(target: str, variants: int, seed: int, fmt_: str, output: Path, temp
 def _stale_variants(folder: Path, name: str, variants: int) -> list[Path]:
     """Sheets and keys of ours from an earlier run with more variants (NAME-K-exercise.md, K > variants),
     unedited; anything else in the folder is left alone."""
-    import re
-
-    from .files import is_ours
-
     pattern = re.compile(rf"{re.escape(name)}-(\d+)-(exercise|answers)\.(md|tex|pdf)")
     return [p for p in sorted(folder.iterdir()) if (m := pattern.fullmatch(p.name)) and int(m.group(1)) > variants
             and p.is_file() and is_ours(p)]

@@ -125,13 +125,13 @@ def _copy_names(paths: list[str]) -> dict[str, str]:
     """NAME.checked.md for each note; notes that share a file name (one folder per student) are told
     apart by their folders: s1/note.md and s2/note.md give s1_note.checked.md and s2_note.checked.md."""
     stems = [Path(p).stem for p in paths]
+    full = {p: Path(p).resolve().with_suffix("").parts for p in paths}
     names = {}
     for p, stem in zip(paths, stems):
         if stems.count(stem) > 1:
-            parts = Path(p).resolve().with_suffix("").parts
+            parts = full[p]
             depth = 2
-            while depth < len(parts) and sum(Path(q).resolve().with_suffix("").parts[-depth:] == parts[-depth:]
-                                             for q in paths) > 1:
+            while depth < len(parts) and sum(full[q][-depth:] == parts[-depth:] for q in paths) > 1:
                 depth += 1
             stem = "_".join(parts[-depth:])
         names[p] = stem + ".checked.md"

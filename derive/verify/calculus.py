@@ -87,19 +87,16 @@ class Calculus:
         defs = self.model.by_symbol_map()
         adj: dict = {}
         for s in of.free_symbols:
-            adj[s] = evaluate(self._partial(of, s), env)
+            adj[s] = evaluate(partial(of, s), env)
         for q in reversed(self._order()):
             g = adj.get(q.symbol)
             if g is None or g == 0 or q.definition is None:
                 continue
             for s in q.definition.free_symbols:
                 if s in defs:
-                    adj[s] = adj.get(s, 0) + g * evaluate(self._partial(q.definition, s), env)
+                    adj[s] = adj.get(s, 0) + g * evaluate(partial(q.definition, s), env)
         self._adjoints[key] = (env, adj)  # env kept alive so its id is not reused
         return adj
-
-    def _partial(self, expr: sp.Expr, s: sp.Symbol) -> sp.Expr:
-        return partial(expr, s)
 
     def _order(self) -> list:
         """Computed quantities, each after everything its definition reads."""

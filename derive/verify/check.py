@@ -129,9 +129,9 @@ class Checker:
 
     def _judge_pair(self, st, i, left, rel, right):
         a, b = left.node, right.node
-        if self._is_definition(left, right) and isinstance(a, Ref) and a.tokens[0] == "delta":
-            return self._delta(a)
-        if self._is_definition(left, right) or isinstance(a, Declare):
+        if self._is_definition(left, right):  # an error signal's definition is checked by convention
+            return self._delta(a) if isinstance(a, Ref) and a.tokens[0] == "delta" else None
+        if isinstance(a, Declare):
             return None
         if rel == "->" and _remark(b, self.model):
             return None
@@ -401,33 +401,29 @@ class Checker:
         return {"seed": self.rng.random()}
 
     def _one_hot(self) -> dict:
-        """Targets of a cross-entropy the note gives as a one-hot vector (t_0 … t_9, one of them 1) keep
-        those values at every point: p − t is ∂L/∂z only for targets that sum to 1."""
-        if getattr(self, "_one_hot_cache", None) is None:
-            model, groups = self.model, {}
-            for q in model.leaves():
-                if q.key in model.values:
-                    groups.setdefault(tuple(t.rstrip("0123456789") for t in q.key), []).append(q)
-            logged = set()
-            for q in model.computed():
-                if q.definition.has(sp.log):
-                    logged |= q.definition.free_symbols
-            fixed = {}
-            if model.loss is not None and model.quantities.get(model.loss) is not None \
-                    and model.quantities[model.loss].definition is not None:
-                # a class label of the loss given as 0 or 1 (y = 0 in −[y ln ŷ + (1 − y) ln(1 − ŷ)]) is data
-                # the note's claims may rely on: L = −ln(1 − ŷ) holds because y = 0
-                labels = model.quantities[model.loss].definition.free_symbols
-                fixed.update({q.symbol: mpmath.mpf(int(model.values[q.key])) for q in model.leaves()
-                              if q.symbol in labels and q.key in model.values and model.values[q.key] in (0, 1)
-                              and q.definition is None and model.quantities[model.loss].definition.has(sp.log)})
-            for members in groups.values():
-                values = [model.values[q.key] for q in members]
-                if len(members) > 1 and set(values) <= {0, 1} and sum(values) == 1 \
-                        and any(q.symbol in logged for q in members):
-                    fixed.update({q.symbol: mpmath.mpf(int(model.values[q.key])) for q in members})
-            self._one_hot_cache = fixed
-        return self._one_hot_cache
+        """Class labels that keep the note's values at every point: the targets of a cross-entropy given
+        as a one-hot vector (t_0 … t_9, one of them 1: p − t is ∂L/∂z only for targets that sum to 1), and
+        a 0/1 label of a log loss (L = −ln(1 − ŷ) holds because y = 0)."""
+        model = self.model
+        fixed = {}
+        loss = model.quantities.get(model.loss) if model.loss is not None else None
+        if loss is not None and loss.definition is not None and loss.definition.has(sp.log):
+            fixed.update({q.symbol: mpmath.mpf(int(model.values[q.key])) for q in model.leaves()
+                          if q.symbol in loss.definition.free_symbols and model.values.get(q.key) in (0, 1)})
+        logged = set()
+        for q in model.computed():
+            if q.definition.has(sp.log):
+                logged |= q.definition.free_symbols
+        groups: dict = {}
+        for q in model.leaves():
+            if q.key in model.values:
+                groups.setdefault(tuple(t.rstrip("0123456789") for t in q.key), []).append(q)
+        for members in groups.values():
+            values = [model.values[q.key] for q in members]
+            if len(members) > 1 and set(values) <= {0, 1} and sum(values) == 1 \
+                    and any(q.symbol in logged for q in members):
+                fixed.update({q.symbol: mpmath.mpf(int(model.values[q.key])) for q in members})
+        return fixed
 
     def values_at(self, point: dict) -> dict:
         """Every quantity at a random point: leaves drawn, computed ones from their definitions."""

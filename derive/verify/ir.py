@@ -147,7 +147,6 @@ class Chain:
 
 INEQUALITIES = {">": ">", "\\gt": ">", "<": "<", "\\lt": "<", "≥": ">=", "\\geq": ">=", "\\ge": ">=",
                 "≤": "<=", "\\leq": "<=", "\\le": "<="}  # conditions, as in 1[z > 0]; never a claim to check
-PRIMED_WORDS = {"relu": "relu", "sigmoid": "sigma", "tanh": "tanh"}
 OPERATOR_NAMES = ("log", "exp", "tanh")  # written \ln x, \exp x, \tanh x without parentheses
 
 
@@ -201,6 +200,9 @@ GREEK_NAMES = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": 
                "Δ": "Delta", "Σ": "Sigma", "∇": "nabla", "ρ": "rho", "π": "pi", "ξ": "xi", "ζ": "zeta", "χ": "chi"}
 FUNCTION_WORDS = {"sigmoid": "sigma", "sigma": "sigma", "exp": "exp", "log": "log", "ln": "log", "tanh": "tanh",
                   "relu": "relu", "ReLU": "relu", "softmax": "softmax", "max": "max", "min": "min"}
+# words a note may write as a function's name (\text{ReLU}(z), \mathrm{tanh}(z)), and those it may prime
+NAMED_FUNCTIONS = {w: FUNCTION_WORDS[w] for w in ("exp", "relu", "tanh", "ln", "log", "sigmoid")}
+PRIMED_WORDS = {w: NAMED_FUNCTIONS[w] for w in ("relu", "sigmoid", "tanh")}
 _TEXT = re.compile(r"\\([a-zA-Z*]+)\s*\{([^{}]*)\}")
 
 

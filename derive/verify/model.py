@@ -15,7 +15,7 @@ from fractions import Fraction
 
 import sympy as sp
 
-from .ir import Declare, Deriv, Juxt, Matrix, Member, Num, Paren, Ref, walk
+from .ir import NAMED_FUNCTIONS, Declare, Deriv, Juxt, Matrix, Member, Num, Paren, Ref, walk
 from .names import Match, display, find, is_learning_rate
 from .statements import Statement, as_number, is_numeric, refs
 from .sym import Dv, Unverifiable, apply, to_sympy
@@ -49,9 +49,6 @@ class Finding:
     line: int
     status: str       # warning | wrong
     message: str
-
-
-NAMED_FUNCTIONS = {"exp": "exp", "relu": "relu", "tanh": "tanh", "ln": "log", "log": "log", "sigmoid": "sigma"}
 
 
 class NoteModel:

@@ -318,8 +318,7 @@ _GREEK = set(GREEK_NAMES.values())  # δ_j is read as one name, deltaj
 
 def _is_index_pair(t: str) -> bool:
     """W_{kj}: two one-letter indices (or a letter and a digit) in one subscript."""
-    return len(t) == 2 and t.isalnum() and (t.islower() or t.isdigit() or any(c.isdigit() for c in t)) \
-        and not t.isdigit()
+    return len(t) == 2 and t.isalnum() and not t.isdigit() and (t.islower() or any(c.isdigit() for c in t))
 
 
 def _pair_token(t: str, letter: str, k: int) -> str:

@@ -319,9 +319,9 @@ def _value_aliases(model, seen: list[Seen]) -> None:
             continue
         if not _generic(s.key) and s.key not in orphans(model):
             continue
-        n = Num(s.value, "", s.decimals)
         if not s.decimals:  # a whole number (1, 2, N = 2) says too little to tie a name to a quantity
             continue
+        n = Num(s.value, "", s.decimals)
         hits = [q for q in model.quantities.values() if q.key != s.key and q.symbol in model.exact
                 and q.key not in lonely and rounds_to(model.exact[q.symbol], n)]
         if len(hits) == 1:
