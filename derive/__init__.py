@@ -6,9 +6,9 @@
     0.082167041
 """
 
-from .engine import Derivation, Gradient, derive, derivative
-from .network import Network, Quantity, Role
-from .spec import load_target as load
+from .derivation.engine import Derivation, Gradient, derivative, derive
+from .network.graph import Network, Quantity, Role
+from .network.spec import load_target as load
 
 __all__ = ["Derivation", "Gradient", "Network", "Quantity", "Role", "derive", "derivative", "load"]
 __version__ = "0.1.0"

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from derive.cli import main
+from derive.cli.main import main
 
 
 def run(capsys, *argv):

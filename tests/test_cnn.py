@@ -7,17 +7,18 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-
-from derive import derive, load, numeric
-from derive.cli import main
-from derive.cnn import Conv, Dense, Flatten, Pooling, build_cnn, index_formulas, max_pool_margin
-from derive.document import build
-from derive.errors import SpecError
-from derive.numeric import finite_differences
-from derive.render import document_files
-from derive.sampling import sample_values
-from derive.spec import network_from_spec
 from oracles import cnn_numpy, cnn_torch
+
+from derive import derive, load
+from derive.cli.main import main
+from derive.derivation import numeric
+from derive.derivation.numeric import finite_differences
+from derive.document.build import build
+from derive.errors import SpecError
+from derive.network.cnn import Conv, Dense, Flatten, Pooling, build_cnn, index_formulas, max_pool_margin
+from derive.network.sampling import sample_values
+from derive.network.spec import network_from_spec
+from derive.output.render import document_files
 
 RTOL, ATOL = 1e-9, 1e-12
 

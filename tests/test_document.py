@@ -8,13 +8,13 @@ from fractions import Fraction
 import pytest
 
 from derive import derive, load
-from derive.document import Equation, Omitted, build, join_terms, latex, markdown
-from derive.examples import EXAMPLES
-from derive.figure import network_figure, svg_text, to_svg, to_tikz
-from derive.formatting import fmt_tex
-from derive.mlp import LAYERED, build_mlp
-from derive.present import leibniz
-from derive.symbols import Printers
+from derive.document.build import Equation, Omitted, build, join_terms, latex, markdown
+from derive.document.figure import network_figure, svg_text, to_svg, to_tikz
+from derive.document.formatting import fmt_tex
+from derive.document.printing import Printers
+from derive.network.examples import EXAMPLES
+from derive.network.mlp import LAYERED, build_mlp
+from derive.output.terminal import leibniz
 
 DOUBLE_SUPERSCRIPT = re.compile(r"\^\{[^{}]*\}\^|\^\{[^{}]*\}'")
 

@@ -5,8 +5,8 @@ weights as printed there), not values produced by this code."""
 import pytest
 
 from derive import derive, load
-from derive.examples import EXAMPLES
-from derive.numeric import finite_differences
+from derive.derivation.numeric import finite_differences
+from derive.network.examples import EXAMPLES
 
 PUBLISHED_222 = {  # parameter: value after one step with learning rate 0.5
     "w1": 0.149780716, "w2": 0.19956143, "w3": 0.24975114, "w4": 0.29950229,

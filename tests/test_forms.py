@@ -9,9 +9,9 @@ import pytest
 import sympy as sp
 
 from derive import derive, load
-from derive.engine import expand_in_leaves
-from derive.mlp import build_mlp
-from derive.symbols import Sigmoid, Step, delta_symbol, symbol
+from derive.algebra import Sigmoid, Step, delta_symbol, symbol
+from derive.derivation.engine import expand_in_leaves
+from derive.network.mlp import build_mlp
 
 
 def numeric_values(d):

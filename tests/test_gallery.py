@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from derive.cli import main
-from derive.examples import EXAMPLES
+from derive.cli.main import main
+from derive.network.examples import EXAMPLES
 
 ROOT = Path(__file__).resolve().parent.parent
 GALLERY = ROOT / "output"

@@ -11,11 +11,11 @@ from fractions import Fraction
 import pytest
 
 from derive import derive, load
-from derive.cli import main
-from derive.formatting import fmt
-from derive.handout import handout_files, variants
-from derive.numeric import finite_differences
-from derive.present import to_json
+from derive.cli.main import main
+from derive.derivation.numeric import finite_differences
+from derive.document.formatting import fmt
+from derive.document.handout import handout_files, variants
+from derive.output.terminal import to_json
 
 HAVE_TEX = bool(shutil.which("pdflatex"))
 

@@ -10,10 +10,11 @@ from itertools import product
 
 import numpy as np
 import pytest
-
-from derive import derive, numeric
-from derive.mlp import build_mlp
 from oracles import mlp_numpy, mlp_torch
+
+from derive import derive
+from derive.derivation import numeric
+from derive.network.mlp import build_mlp
 
 HIDDEN = ["sigmoid", "tanh", "relu", "linear"]
 OUTPUT_LOSS = (

@@ -10,9 +10,9 @@ import sys
 import pytest
 
 from derive import derive, load
-from derive.cli import main
-from derive.document import build
-from derive.render import PackageLoader, document_files, visible_length
+from derive.cli.main import main
+from derive.document.build import build
+from derive.output.render import PackageLoader, document_files, visible_length
 
 HAVE_TEX = bool(shutil.which("pdflatex"))
 HAVE_PDFTOTEXT = bool(shutil.which("pdftotext"))
@@ -96,7 +96,7 @@ def test_no_tex_engine_exits_2_naming_the_packages(tmp_path, monkeypatch, capsys
 
 
 def test_long_equations_are_broken_in_latex(doc222):
-    from derive.render import _tex_eq
+    from derive.output.render import _tex_eq
 
     w1 = next(g for g in doc222.gradients if g.name == "w1")
     tex = _tex_eq(w1.form)
@@ -113,7 +113,7 @@ def test_pdf_has_every_gradient_and_the_updated_w5(tmp_path, capsys, monkeypatch
     assert pdf.read_bytes().startswith(b"%PDF")
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     d = derive(load("mlp-222"))
-    from derive.formatting import fmt
+    from derive.document.formatting import fmt
 
     for name, g in d.gradients.items():
         assert fmt(g.value).replace("-", "−") in text or fmt(g.value) in text, name
@@ -123,8 +123,8 @@ def test_pdf_has_every_gradient_and_the_updated_w5(tmp_path, capsys, monkeypatch
 
 @pytest.mark.skipif(not HAVE_TEX, reason=TEX_MISSING)
 def test_every_example_compiles_and_the_same_source_gives_the_same_pdf():
-    from derive.examples import EXAMPLES
-    from derive.render import compile_pdf
+    from derive.network.examples import EXAMPLES
+    from derive.output.render import compile_pdf
 
     for name in EXAMPLES:
         files = document_files(build(derive(load(name))), "tex", name)

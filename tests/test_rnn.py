@@ -11,13 +11,14 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-
-from derive import derive, load, numeric
-from derive.cli import main
-from derive.errors import SpecError
-from derive.rnn import bptt_formulas, build_rnn, sensitivities, step_contributions
-from derive.spec import network_from_spec
 from oracles import rnn_numpy, rnn_torch
+
+from derive import derive, load
+from derive.cli.main import main
+from derive.derivation import numeric
+from derive.errors import SpecError
+from derive.network.rnn import bptt_formulas, build_rnn, sensitivities, step_contributions
+from derive.network.spec import network_from_spec
 
 RTOL, ATOL = 1e-9, 1e-12
 

@@ -3,7 +3,7 @@
 import pytest
 
 from derive.errors import SpecError
-from derive.spec import network_from_spec
+from derive.network.spec import network_from_spec
 
 GOOD = {"layers": [2, 3, 1], "activation": "sigmoid", "loss": "half_sse"}
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from derive.cli import main
+from derive.cli.main import main
 
 SEEDS = Path(__file__).parent / "notes" / "seeds"
 CORRECT = SEEDS / "002_f8e2d75a1c700bfe.txt"

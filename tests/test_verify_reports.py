@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from derive.cli import main
+from derive.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "output" / "verify"

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import NoteError
-from .check import Checker, Verdict
-from .model import NoteModel
-from .segment import read_note
-from .statements import Statement, statements
+from .judge.claims import Checker, Verdict
+from .model.note_model import NoteModel
+from .read.segment import read_note
+from .read.statements import Statement, statements
 
 STATUSES = ("correct", "wrong", "warning", "unverifiable")
 MAX_BYTES = 2_000_000

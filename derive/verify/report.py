@@ -86,7 +86,7 @@ def annotated(r: NoteReport, text: str) -> str:
             out.append("")
             out.extend(pending[n])
             out.append("")
-    from ..render import MARKER, mark  # the mark that lets a later run replace this copy
+    from ..output.marker import MARKER, mark  # the mark that lets a later run replace this copy
 
     return mark("\n".join(out), f"{MARKER} (derive verify --format md): {summary_line(r)}")
 

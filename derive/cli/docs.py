@@ -1,0 +1,159 @@
+"""The commands that write documents: `derive doc`, `derive handout` and `derive build` (the gallery).
+
+Progress goes to stderr; documents go to files (or, for `doc` without -o, text to stdout).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+
+from ..derivation.engine import derive
+from ..document.build import build as build_document
+from ..document.handout import handout_files
+from ..errors import DeriveError, ToolMissing
+from ..network.examples import EXAMPLES
+from ..network.spec import load_target
+from ..output.files import is_ours, remove_stale, write_all
+from ..output.render import document_files, render, tex_engine
+
+GALLERY_HANDOUT = ("mlp-222", 1, 7)  # the sample handout of the gallery: example, variants, seed
+
+
+def _say(message: str) -> None:
+    click.echo(f"derive: {message}", err=True)
+
+
+def _inputs(target: str, templates: Path | None) -> list[Path]:
+    """Files the command reads, which it must never overwrite."""
+    inputs = [Path(target)] if Path(target).is_file() else []
+    if templates is not None and templates.is_dir():
+        inputs += sorted(p for p in templates.iterdir() if p.is_file())
+    return inputs
+
+
+def _source_name(target: str) -> str:
+    return target if target in EXAMPLES else Path(target).name
+
+
+templates_option = click.option("--templates", type=click.Path(path_type=Path, file_okay=False),
+                                help="A folder of templates that override the built-in ones by file name.")
+force_option = click.option("--force", is_flag=True, help="Replace existing files even when derive did not write them.")
+
+
+@click.command()
+@click.argument("target")
+@click.option("--format", "fmt_", type=click.Choice(["md", "tex", "html", "pdf"]), default="md", show_default=True)
+@click.option("-o", "--output", type=click.Path(),
+              help="File (or existing folder) to write; without it the document is printed (a PDF goes to NAME.pdf).")
+@templates_option
+@force_option
+@click.option("--allow-large", is_flag=True, help="Derive networks above the size limit anyway.")
+def doc(target: str, fmt_: str, output: str | None, templates: Path | None, force: bool, allow_large: bool) -> int:
+    """A derivation document for TARGET (a built-in example or a spec file)."""
+    net = load_target(target)
+    document = build_document(derive(net, allow_large=allow_large))
+    source = f"derive doc {_source_name(target)} --format {fmt_}"
+    if output is None and fmt_ != "pdf":
+        text = document_files(document, fmt_, None, templates, source)[""]
+        click.echo(text.decode(), nl=False)
+        return 0
+    if output is None:
+        path = Path(f"{net.name}.pdf")
+    elif Path(output).is_dir() or output.endswith(("/", "\\")):
+        path = Path(output) / f"{net.name}.{fmt_}"
+    else:
+        path = Path(output)
+    files = document_files(document, fmt_, path.stem, templates, source)
+    main_name = next(iter(files))
+    paths = {(path if name == main_name else path.with_name(name)): data for name, data in files.items()}
+    for path in write_all(paths, _inputs(target, templates), force):
+        _say(f"wrote {path}")
+    return 0
+
+
+@click.command()
+@click.argument("target")
+@click.option("--variants", type=click.IntRange(1, 100), default=1, show_default=True,
+              help="How many sheets, each with its own values.")
+@click.option("--seed", type=int, default=1, show_default=True, help="The same seed gives the same sheets.")
+@click.option("--format", "fmt_", type=click.Choice(["md", "tex", "pdf"]), default="md", show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=True), default=Path("."),
+              show_default=True, help="Folder for the sheets and answer keys (created if missing).")
+@templates_option
+@force_option
+@click.option("--allow-large", is_flag=True, help="Derive networks above the size limit anyway.")
+def handout(target: str, variants: int, seed: int, fmt_: str, output: Path, templates: Path | None,
+            force: bool, allow_large: bool) -> int:
+    """Exercise sheets with blanks and their answer keys, one pair per variant."""
+    if output.is_file():
+        raise DeriveError(f"-o {output}: a handout is several files; give a folder")
+    net = load_target(target)
+    files = handout_files(net, variants, seed, fmt_, templates, progress=_say, allow_large=allow_large)
+    for path in write_all({output / name: data for name, data in files.items()}, _inputs(target, templates), force):
+        _say(f"wrote {path}")
+    for path in _stale_variants(output, net.name, variants):
+        path.unlink()
+        _say(f"removed {path}, a variant this run no longer makes")
+    return 0
+
+
+def _stale_variants(folder: Path, name: str, variants: int) -> list[Path]:
+    """Sheets and keys of ours from an earlier run with more variants (NAME-K-exercise.md, K > variants),
+    unedited; anything else in the folder is left alone."""
+    pattern = re.compile(rf"{re.escape(name)}-(\d+)-(exercise|answers)\.(md|tex|pdf)")
+    return [p for p in sorted(folder.iterdir()) if (m := pattern.fullmatch(p.name)) and int(m.group(1)) > variants
+            and p.is_file() and is_ours(p)]
+
+
+def gallery_files(pdf: bool, progress=None) -> dict[str, bytes]:
+    """Every file of the gallery, by path relative to the output folder."""
+    files: dict[str, bytes] = {}
+    kinds = ["md", "tex", "html"] + (["pdf"] if pdf else [])
+    for name, example in EXAMPLES.items():
+        if progress:
+            progress(f"build: {name}")
+        document = build_document(derive(example.build()))
+        for fmt_ in kinds:
+            made = document_files(document, fmt_, name, None, f"derive doc {name} --format {fmt_}")
+            files.update({f"docs/{k}": v for k, v in made.items()})
+    # the index is the same with or without a TeX engine: the gallery is meant to hold the PDFs
+    index = render("gallery.md.j2", "md", {"examples": list(EXAMPLES.values()), "kinds": ["md", "tex", "html", "pdf"]},
+                   source="derive build")
+    files["docs/README.md"] = index.encode()
+    name, count, seed = GALLERY_HANDOUT
+    for fmt_ in ["md", "tex"] + (["pdf"] if pdf else []):
+        if progress:
+            progress(f"build: handout {name} ({fmt_})")
+        made = handout_files(EXAMPLES[name].build(), count, seed, fmt_)
+        files.update({f"handouts/{k}": v for k, v in made.items()})
+    return files
+
+
+@click.command("build")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("output"), show_default=True,
+              help="The gallery folder: documents go to OUT/docs, handouts to OUT/handouts.")
+@click.option("--pdf/--no-pdf", default=None, help="Make PDFs too (default: where a TeX engine is installed).")
+@force_option
+def build_gallery(out: Path, pdf: bool | None, force: bool) -> int:
+    """Regenerate the gallery from every built-in example: documents and a sample handout."""
+    if pdf is None:
+        try:
+            tex_engine()
+            pdf = True
+        except ToolMissing as e:
+            _say(f"no PDFs: {e}")
+            pdf = False
+    elif pdf:
+        tex_engine()
+    files = {out / rel: data for rel, data in gallery_files(pdf, progress=_say).items()}
+    write_all(files, (), force)
+    for path in remove_stale([out / "docs", out / "handouts"], files, () if pdf else (".pdf",)):
+        _say(f"removed {path}, which the gallery no longer has")
+    _say(f"wrote {len(files)} files under {out}")
+    return 0
+
+
+COMMANDS = (doc, handout, build_gallery)

@@ -1,0 +1,130 @@
+"""The `derive` command. The only module that touches argv, files, the terminal and exit codes.
+
+Exit status: 0 all is well; 1 something is wrong (a wrong line in a note, a failed check);
+2 bad input or usage (one line naming the problem, never a traceback).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from ..derivation import numeric
+from ..derivation.engine import derive
+from ..errors import DeriveError
+from ..network.cnn import TIE_RULE, max_pool_margin
+from ..network.examples import EXAMPLES
+from ..network.graph import Activate
+from ..network.sampling import sample_values
+from ..network.spec import learning_rate, load_target
+from ..output.terminal import to_json, to_text
+
+CHECK_TOLERANCE = 1e-6  # |symbolic - finite difference| / max(1, |gradient|) beyond which --check fails
+CHECK_SEED = 1  # example numbers for --check on a network given without numbers
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="derive")
+def cli() -> None:
+    """Backpropagation by hand, done right: exact gradients written the way a teacher writes them,
+    documents and handouts, and a checker for hand-written notes."""
+
+
+@cli.command()
+def examples() -> int:
+    """List the built-in networks and the note each reproduces."""
+    width = max(len(n) for n in EXAMPLES)
+    for e in EXAMPLES.values():
+        click.echo(f"{e.name.ljust(width)}  {e.summary}  [note {e.note}]")
+    return 0
+
+
+@cli.command()
+@click.argument("target")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--check", is_flag=True, help="Compare every gradient with central finite differences.")
+@click.option("--lr", "lr", metavar="ETA", help="Learning rate for the update (overrides the target's).")
+@click.option("--steps", type=click.IntRange(min=1), help="Also run K steps of gradient descent; show the loss after each.")
+@click.option("--allow-large", is_flag=True, help="Derive networks above the size limit anyway.")
+def gradients(target: str, as_json: bool, check: bool, lr: str | None, steps: int | None, allow_large: bool) -> int:
+    """Every parameter's gradient. TARGET is a built-in example name or a spec file (TOML)."""
+    net = load_target(target)
+    if lr is not None:
+        net = net.with_values(net.values, learning_rate(lr, "--lr"))
+    missing = ", ".join(q.name for q in net.leaves if q.name not in net.values)
+    if steps and not net.has_numbers():
+        raise DeriveError(f"--steps needs numbers: {net.name} has no value for {missing[:200]}")
+    if check and not net.has_numbers():  # a symbolic example is still checked: at example numbers
+        net = net.with_values(sample_values(net, CHECK_SEED, keep=net.values))
+        click.echo(f"derive: {net.name} gives no value for {missing[:200]}; --check uses example values drawn "
+                   f"from seed {CHECK_SEED} (the values in the table are at those)", err=True)
+    if steps and net.learning_rate is None:
+        raise DeriveError("--steps needs a learning rate: give --lr or values.learning_rate in the spec")
+    d = derive(net, allow_large=allow_large)
+    fd = numeric.finite_differences(net) if check else None
+    history = numeric.train(net, steps, float(net.learning_rate)) if steps else None
+    if as_json:
+        click.echo(json.dumps(to_json(d, fd, history), indent=2, sort_keys=False))
+    else:
+        click.echo(to_text(d, fd, history), nl=False)
+    if fd is not None:
+        worst = max((abs(fd[n] - d.gradients[n].value) / max(1.0, abs(d.gradients[n].value)) for n in fd), default=0.0)
+        if worst > CHECK_TOLERANCE:
+            click.echo(f"derive: check failed: relative disagreement {worst:.2e} > {CHECK_TOLERANCE:g}", err=True)
+            values = numeric.forward(net)
+            if max_pool_margin(net, values) < 1e-4:
+                click.echo(f"derive: a max-pooling window (nearly) ties at these values: the loss has a kink there, "
+                           f"finite differences straddle it, and the derivative follows the rule: {TIE_RULE}",
+                           err=True)
+            kinks = _relu_kinks(net, values)
+            if kinks:
+                click.echo(f"derive: a ReLU's input is (nearly) 0 at these values ({', '.join(kinks[:5])}): the loss "
+                           "has a kink there, finite differences straddle it, and the derivative takes ReLU'(0) = 0",
+                           err=True)
+            return 1
+    return 0
+
+from .docs import build_gallery, doc, handout  # noqa: E402
+
+cli.add_command(doc)
+cli.add_command(handout)
+cli.add_command(build_gallery)
+
+from .verify import verify  # noqa: E402
+
+cli.add_command(verify)
+
+
+def _relu_kinks(net, values: dict, margin: float = 1e-4) -> list[str]:
+    """The ReLU inputs within `margin` of 0 at these values (where ReLU has no derivative)."""
+    return [q.op.arg for q in net.quantities
+            if isinstance(q.op, Activate) and q.op.fn == "relu" and abs(float(values[q.op.arg])) < margin]
+
+
+RECURSION_LIMIT = 6000  # deep graphs (an RNN over hundreds of steps) recurse once per quantity
+
+
+def main(argv: list[str] | None = None) -> int:
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
+    try:
+        rv = cli.main(args=argv, prog_name="derive", standalone_mode=False)
+    except click.exceptions.Exit as e:
+        return e.exit_code
+    except click.ClickException as e:
+        e.show()
+        return 2
+    except click.exceptions.Abort:
+        click.echo("derive: interrupted", err=True)
+        return 130
+    except DeriveError as e:
+        click.echo(f"derive: error: {e}", err=True)
+        return 2
+    except BrokenPipeError:
+        return 0
+    except RecursionError:
+        click.echo("derive: error: the network is too deep to write its derivation out (a chain of thousands of "
+                   "quantities); use fewer steps or layers", err=True)
+        return 2
+    return rv if isinstance(rv, int) else 0

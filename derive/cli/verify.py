@@ -1,0 +1,138 @@
+"""`derive verify`: check hand-written notes. Part of the command line (argv, files, exit codes)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tomllib
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import click
+
+from ..errors import DeriveError, NoteError
+
+EXIT_WRONG, EXIT_BAD_INPUT = 1, 2
+
+
+def _check_one(args: tuple[str, dict]) -> tuple[str, object, str | None]:
+    """(path, report or None, error message or None): runs in a worker process."""
+    from ..verify import verify_file
+
+    path, aliases = args
+    try:
+        return path, verify_file(path, aliases), None
+    except NoteError as e:
+        return path, None, str(e).split(": ", 1)[-1]
+    except RecursionError:
+        return path, None, "a formula is nested too deeply to read"
+    except Exception as e:  # noqa: BLE001 - one note the checker cannot handle must not stop a class's batch
+        return path, None, f"the checker failed on this note ({type(e).__name__}: {e}); please report it"
+
+
+def _read_spec(path: str | None) -> dict:
+    """--spec: aliases for the note's names, as a TOML table [aliases] (w_41 = "w_a")."""
+    if path is None:
+        return {}
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as e:
+        raise DeriveError(f"cannot read {path}: {e.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise DeriveError(f"{path} is not valid TOML: {e}") from None
+    aliases = data.get("aliases", {})
+    if not isinstance(aliases, dict) or not all(isinstance(v, str) for v in aliases.values()):
+        raise DeriveError(f"{path}: aliases: expected a table of name = \"name\" pairs")
+    return {str(k): v for k, v in aliases.items()}
+
+
+@click.command()
+@click.argument("notes", nargs=-1, required=True, type=click.Path())
+@click.option("--spec", "spec", type=click.Path(dir_okay=False), help="TOML with [aliases] for the notes' names.")
+@click.option("--json", "as_json", is_flag=True, help="Print the verdicts as JSON.")
+@click.option("--format", "fmt", type=click.Choice(["text", "md"]), default="text", show_default=True,
+              help="md: an annotated copy of each note (to -o, or to standard output).")
+@click.option("-o", "--output", "output", type=click.Path(file_okay=False),
+              help="Folder for the annotated copies (implies --format md).")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Notes checked in parallel.")
+@click.option("-v", "--verbose", is_flag=True, help="List correct claims too.")
+@click.option("--force", is_flag=True, help="Replace existing copies even when derive did not write them.")
+def verify(notes: tuple[str, ...], spec: str | None, as_json: bool, fmt: str, output: str | None, jobs: int,
+           verbose: bool, force: bool) -> int:
+    """Check hand-written notes (Markdown with LaTeX) line by line.
+
+    Exit status: 0 nothing wrong, 1 something wrong, 2 a note could not be read."""
+    from ..verify import report
+
+    aliases = _read_spec(spec)
+    work = [(p, aliases) for p in notes]
+    results = []
+    show_progress = len(work) > 1 and sys.stderr.isatty()
+    if jobs > 1 and len(work) > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            iterator = pool.map(_check_one, work, chunksize=max(1, len(work) // (4 * jobs)))
+            results = _with_progress(iterator, len(work), show_progress)
+    else:
+        results = _with_progress(map(_check_one, work), len(work), show_progress)
+    reports = [r for _, r, _ in results if r is not None]
+    errors = [(p, e) for p, r, e in results if r is None]
+    if as_json:
+        click.echo(json.dumps(report.to_json(reports, errors), indent=2, ensure_ascii=False))
+    elif fmt == "md" and output is None:
+        _write_annotated(reports, output, notes, force)
+    else:
+        click.echo(report.to_text(reports, errors, verbose), nl=False)
+    if output is not None:  # -o: the annotated copies, beside the report on the terminal
+        _write_annotated(reports, output, notes, force)
+    for p, e in errors:
+        click.echo(f"derive: {p}: {e}", err=True)
+    if errors:
+        return EXIT_BAD_INPUT
+    return EXIT_WRONG if any(r.has_wrong for r in reports) else 0
+
+
+def _with_progress(iterator, total: int, show: bool) -> list:
+    if not show:
+        return list(iterator)
+    out = []
+    with click.progressbar(length=total, label="checking notes", file=sys.stderr) as bar:
+        for item in iterator:
+            out.append(item)
+            bar.update(1)
+    return out
+
+
+def _write_annotated(reports, output: str | None, notes: tuple[str, ...], force: bool) -> None:
+    """--format md: each note's annotated copy, to standard output or as NAME.checked.md in the
+    folder -o (all checked before any is written; a note itself is never overwritten)."""
+    from ..output.files import write_all
+    from ..verify import report
+
+    copies = {}
+    names = _copy_names([r.path for r in reports])
+    for r in reports:
+        text = Path(r.path).read_text(encoding="utf-8").replace("\r\n", "\n")
+        copy = report.annotated(r, text)
+        if output is None:
+            click.echo(copy)
+        else:
+            copies[Path(output) / names[r.path]] = copy.encode()
+    for path in write_all(copies, [Path(n) for n in notes], force):
+        click.echo(f"derive: wrote {path}", err=True)
+
+
+def _copy_names(paths: list[str]) -> dict[str, str]:
+    """NAME.checked.md for each note; notes that share a file name (one folder per student) are told
+    apart by their folders: s1/note.md and s2/note.md give s1_note.checked.md and s2_note.checked.md."""
+    stems = [Path(p).stem for p in paths]
+    full = {p: Path(p).resolve().with_suffix("").parts for p in paths}
+    names = {}
+    for p, stem in zip(paths, stems):
+        if stems.count(stem) > 1:
+            parts = full[p]
+            depth = 2
+            while depth < len(parts) and sum(full[q][-depth:] == parts[-depth:] for q in paths) > 1:
+                depth += 1
+            stem = "_".join(parts[-depth:])
+        names[p] = stem + ".checked.md"
+    return names

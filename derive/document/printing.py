@@ -1,0 +1,117 @@
+"""The printers of a network's expressions: LaTeX and plain text in the network's own names.
+
+Expressions built for display keep the order a teacher writes them in (unevaluated Add/Mul), so the
+printers run with order='none'. Names reach the printers through symbol_names, never by editing
+printed strings.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import PRECEDENCE
+from sympy.printing.str import StrPrinter
+
+from ..algebra import delta_symbol, symbol
+from ..network.graph import Network
+
+
+def tex_names(net: Network) -> dict[sp.Symbol, str]:
+    names: dict[sp.Symbol, str] = {}
+    for q in net.quantities:
+        names[symbol(q.name)] = q.tex
+        names[delta_symbol(q.name)] = q.delta or rf"\delta_{{{q.tex}}}"
+    return names
+
+
+def text_names(net: Network) -> dict[sp.Symbol, str]:
+    names: dict[sp.Symbol, str] = {}
+    for q in net.quantities:
+        names[symbol(q.name)] = q.name
+        names[delta_symbol(q.name)] = "δ_" + q.name
+    return names
+
+
+class TeacherLatex(LatexPrinter):
+    def __init__(self, names: dict):
+        super().__init__({"order": "none", "symbol_names": names, "mul_symbol": None})
+
+    def _print_Mul(self, e):
+        # a leading fraction stays in front, as teachers write it: \frac{1}{2} (y - t)^2
+        head = e.args[0]
+        if head.is_Rational and not head.is_Integer and len(e.args) > 1:
+            rest = e.func(*e.args[1:], evaluate=False) if len(e.args) > 2 else e.args[1]
+            sign = "- " if head < 0 else ""
+            body = self._print(rest)
+            if rest.is_Add:
+                body = r"\left(%s\right)" % body
+            return r"%s\frac{%d}{%d} %s" % (sign, abs(head.p), head.q, body)
+        return super()._print_Mul(e)
+
+    def _print_Sigmoid(self, e):
+        return r"\sigma\left(%s\right)" % self._print(e.args[0])
+
+    def _print_Relu(self, e):
+        return r"\operatorname{ReLU}\left(%s\right)" % self._print(e.args[0])
+
+    def _print_Step(self, e):
+        return r"\mathbf{1}\left[%s > 0\right]" % self._print(e.args[0])
+
+    def _print_MaxRoute(self, e):
+        return r"\mathbf{1}\left[%s = %s\right]" % (self._print(e.args[0]), self._print(e.args[1]))
+
+
+class TeacherText(StrPrinter):
+    def __init__(self, names: dict):
+        super().__init__({"order": "none"})
+        self.names = names
+
+    def _print_Symbol(self, e):
+        return self.names.get(e, e.name)
+
+    def _print_Pow(self, e, rational=False):
+        base, exp = e.args
+        if exp == -1:
+            return "1/%s" % self.parenthesize(base, PRECEDENCE["Mul"] + 1)
+        return "%s^%s" % (self.parenthesize(base, PRECEDENCE["Pow"] + 1), self.parenthesize(exp, PRECEDENCE["Pow"] + 1))
+
+    def _print_Mul(self, e):
+        args = list(e.args)
+        sign = ""
+        if args[0] == -1 and len(args) > 1:
+            sign, args = "-", args[1:]
+        num = [a for a in args if not (a.is_Pow and a.exp == -1)]
+        den = [a.base for a in args if a.is_Pow and a.exp == -1]
+        level = PRECEDENCE["Mul"]
+        text = "*".join(self.parenthesize(a, level) for a in num) or "1"
+        if den:
+            below = "*".join(self.parenthesize(a, level, strict=True) for a in den)
+            text += "/" + (below if len(den) == 1 and not (den[0].is_Add or den[0].is_Mul) else f"({below})")
+        return sign + text
+
+    def _print_Sigmoid(self, e):
+        return "σ(%s)" % self._print(e.args[0])
+
+    def _print_Relu(self, e):
+        return "relu(%s)" % self._print(e.args[0])
+
+    def _print_Step(self, e):
+        return "[%s > 0]" % self._print(e.args[0])
+
+    def _print_MaxRoute(self, e):
+        return "[%s = %s]" % (self._print(e.args[0]), self._print(e.args[1]))
+
+
+class Printers:
+    """The printers for one network, built once."""
+
+    def __init__(self, net: Network):
+        self.latex_names = tex_names(net)
+        self._latex = TeacherLatex(self.latex_names)
+        self._text = TeacherText(text_names(net))
+
+    def latex(self, e) -> str:
+        return self._latex.doprint(e)
+
+    def text(self, e) -> str:
+        return self._text.doprint(e)

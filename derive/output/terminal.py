@@ -1,0 +1,151 @@
+"""A Derivation as a terminal table and as JSON (`derive gradients`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..derivation.engine import Derivation, Factor
+from ..document.formatting import fmt
+from ..algebra import delta_symbol, symbol
+from ..document.printing import Printers
+
+
+def leibniz(printers: Printers, of: str, wrt: str) -> str:
+    names = printers.latex_names
+    return r"\frac{\partial %s}{\partial %s}" % (names[symbol(of)], names[symbol(wrt)])
+
+
+def factor_latex(p: Printers, f: Factor) -> str:
+    return f"{leibniz(p, f.of, f.wrt)} = {p.latex(f.expr)}"
+
+
+def chain_latex(d: Derivation, p: Printers, name: str) -> list[str]:
+    """The chain-rule factors of one gradient: every distinct local derivative on its paths, from the
+    loss down; when there are too many paths, the δ of each quantity the parameter feeds and the
+    local derivative into it."""
+    g = d.gradients[name]
+    if g.paths:
+        seen: dict[tuple[str, str], str] = {}
+        for path in g.paths:
+            for f in path:
+                seen.setdefault((f.of, f.wrt), factor_latex(p, f))
+        return list(seen.values())
+    out = []
+    for f in g.via:
+        if f.of in d.signals:
+            out.append(f"{p.latex(delta_symbol(f.of))} = {leibniz(p, d.network.loss, f.of)}")
+        out.append(factor_latex(p, f))
+    return out
+
+
+def to_json(d: Derivation, check: dict[str, float] | None = None,
+            training: list[tuple[float, dict[str, float]]] | None = None) -> dict:
+    p = Printers(d.network)
+    net = d.network
+    loss_q = net[net.loss]
+    grads = {}
+    for name, g in d.gradients.items():
+        grads[name] = {
+            "latex": p.latex(g.best_form),
+            "chain": chain_latex(d, p, name),
+            "value": g.value,
+            "delta_form": p.latex(g.delta_form),
+            "paths": len(g.paths) if g.paths else g.path_count,
+        }
+    out: dict = {
+        "network": net.name,
+        "kind": net.kind,
+        "loss": {"name": net.loss, "latex": f"{loss_q.tex} = {p.latex(d.definitions[net.loss])}",
+                 "value": d.loss_value},
+        "gradients": grads,
+        "signals": {n: {"latex": f"{p.latex(delta_symbol(n))} = {p.latex(s.expr)}", "value": s.value}
+                    for n, s in d.signals.items()},
+        "learning_rate": d.learning_rate,
+        "updated": d.updated,
+    }
+    if check is not None:
+        out["check"] = check_summary(d, check)
+    if training is not None:
+        out["training"] = [{"step": i, "loss": loss} for i, (loss, _) in enumerate(training, start=1)]
+    return out
+
+
+def check_summary(d: Derivation, fd: dict[str, float]) -> dict:
+    errors = {n: abs(fd[n] - (d.gradients[n].value or 0.0)) for n in fd}
+    worst = max(errors, key=lambda n: errors[n]) if errors else None
+    return {"method": "central finite differences", "finite_differences": fd,
+            "max_abs_error": errors[worst] if worst else 0.0, "worst": worst}
+
+
+@dataclass
+class Column:
+    title: str
+    cells: list[str]
+
+    @property
+    def width(self) -> int:
+        return max([len(self.title)] + [len(c) for c in self.cells])
+
+
+def table(columns: list[Column]) -> str:
+    widths = [c.width for c in columns]
+    lines = ["  ".join(c.title.ljust(w) for c, w in zip(columns, widths)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    for row in zip(*[c.cells for c in columns]):
+        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    return "\n".join(lines)
+
+
+LONG_SUM = 6  # terms beyond which a sum is shown as its first two terms, …, its last (JSON keeps it whole)
+
+
+def short_text(p: Printers, e) -> str:
+    """A sum of many terms (a convolution's gradient has a hundred) as a reader scans it in a table;
+    a long sum inside a product (δ of a pooled map: (Σ_j δ_j w_j) σ′) the same way, in parentheses."""
+    terms = list(e.args) if e.is_Add else [e]  # the order the printers keep (order="none")
+    if len(terms) > LONG_SUM:
+        return f"{short_text(p, terms[0])} + {short_text(p, terms[1])} + … + {short_text(p, terms[-1])} " \
+               f"({len(terms)} terms)"
+    if e.is_Mul and any(a.is_Add and len(a.args) > LONG_SUM for a in e.args):
+        return "*".join(f"({short_text(p, a)})" if a.is_Add or (a.is_Rational and not a.is_Integer) else p.text(a)
+                        for a in e.args)
+    return p.text(e)
+
+
+def to_text(d: Derivation, check: dict[str, float] | None = None,
+            training: list[tuple[float, dict[str, float]]] | None = None) -> str:
+    p = Printers(d.network)
+    net = d.network
+    out = [f"{net.name}: {net.description}" + (f" (note {net.note})" if net.note else ""),
+           f"{len(net.params)} parameters; {'' if net.loss.lower() == 'loss' else 'loss '}{net.loss} = "
+           f"{p.text(d.definitions[net.loss])}"]
+    if d.loss_value is not None:
+        out.append(f"{net.loss} = {fmt(d.loss_value)}")
+    out.append("")
+    lhs = lambda n: f"d{net.loss}/d{n}"  # noqa: E731
+    cols = [Column("parameter", list(d.gradients)),
+            Column("gradient", [f"{lhs(n)} = {short_text(p, g.delta_form)}" for n, g in d.gradients.items()])]
+    if d.values is not None:
+        cols.append(Column("value", [fmt(g.value) for g in d.gradients.values()]))
+        if d.learning_rate is not None:
+            cols.append(Column(f"updated (lr {fmt(d.learning_rate)})", [fmt(g.updated) for g in d.gradients.values()]))
+    if check is not None:
+        cols.append(Column("finite diff.", [fmt(check[n]) for n in d.gradients]))
+    out.append(table(cols))
+    if d.signals:
+        out.append("")
+        out.append("where (error signals, from the loss backwards):")
+        for n in reversed(list(d.signals)):
+            s = d.signals[n]
+            value = "" if s.value is None else f" = {fmt(s.value)}"
+            out.append(f"  {p.text(delta_symbol(n))} = d{net.loss}/d{n} = {short_text(p, s.expr)}{value}")
+    if check is not None:
+        s = check_summary(d, check)
+        out.append("")
+        out.append(f"check: largest |symbolic - finite difference| = {s['max_abs_error']:.3e} (at {s['worst']})")
+    if training is not None:
+        out.append("")
+        out.append(table([Column("step", [str(i) for i in range(1, len(training) + 1)]),
+                          Column(f"loss {net.loss}", [fmt(loss) for loss, _ in training])]))
+    return "\n".join(out) + "\n"
+

@@ -1,0 +1,224 @@
+"""What a note leaves unsaid: names it uses for quantities it defined under another name, and the
+values of its inputs and parameters, read from the numbers it substitutes."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import lru_cache
+
+from ..read.align import align, normalize
+from ..read.ir import Deriv, Juxt, Paren, Ref, walk
+from ..read.names import display
+from ..read.statements import is_numeric
+
+
+def orphans(model) -> set[tuple[str, ...]]:
+    """Names that are neither defined nor used in any definition: nothing says what they are."""
+    used: set = set()
+    for q in model.quantities.values():
+        if q.definition is not None:
+            used |= _free_symbols(q.definition)
+    return {k for k, q in model.quantities.items() if q.definition is None and q.symbol not in used}
+
+
+@lru_cache(maxsize=4096)
+def _free_symbols(expr) -> frozenset:
+    """Definitions are immutable and asked for again and again while names are being unified."""
+    return frozenset(expr.free_symbols)
+
+
+def _alias(model, source: tuple, target: tuple, why: str) -> None:
+    if source == target or source not in model.quantities or target not in model.quantities:
+        return
+    q_old = model.quantities.pop(source)
+    q_new = model.quantities[target]
+    for k, v in list(model.aliases.items()):
+        if v == source:
+            model.aliases[k] = target
+    model.aliases[source] = target
+    model.readings[source] = f"read {display(source)} as {display(target)} ({why})"
+    # anything already written with the old symbol now means the new one
+    for q in model.quantities.values():
+        if q.definition is not None and q.definition.has(q_old.symbol):
+            q.definition = q.definition.xreplace({q_old.symbol: q_new.symbol})
+
+
+def infer_aliases(model) -> None:
+    for _ in range(2):
+        model._convert_definitions()  # what the last pass made readable
+        for st in model.statements:
+            for i, left, rel, right in st.pairs:
+                if rel != "=" or is_numeric(right.node) or is_numeric(left.node):
+                    continue
+                a = _definition_form(model, left.node)
+                _unify(model, a, right.node)
+                _unify(model, right.node, a)
+    _indexed_weights(model)
+    _loss_terms(model)
+    _bare_letters(model)
+
+
+def _definition_form(model, node):
+    """A defined name stands for its definition when lining up shapes."""
+    if isinstance(node, Ref):
+        q = model.resolve(node)
+        if q is not None and q.def_node is not None and not isinstance(q.def_node, Ref):
+            return q.def_node
+    return node
+
+
+def _unify(model, a, b) -> None:
+    pairs = align(a, b)
+    if pairs is None:
+        return
+    lonely = None  # worked out only when a pair of names needs it
+    for x, y in pairs:
+        if not isinstance(x, Ref):
+            continue
+        qx = model.resolve(x)
+        if qx is None:
+            continue
+        if isinstance(y, Ref):
+            qy = model.resolve(y)
+            if qy is None or qy.key == qx.key:
+                continue
+            lonely = orphans(model) if lonely is None else lonely
+            if qy.key in lonely and qx.key not in lonely:
+                _alias(model, qy.key, qx.key, "the same place in an equal expression")
+                lonely = orphans(model)
+            elif qx.key in lonely and qy.key not in lonely:
+                _alias(model, qx.key, qy.key, "the same place in an equal expression")
+                lonely = orphans(model)
+        elif isinstance(y, Juxt) and isinstance(y.left, Ref) and isinstance(y.right, Paren) \
+                and len(y.right.items) == 1 and isinstance(y.right.items[0], Ref):
+            lonely = orphans(model) if lonely is None else lonely
+            _unify_call(model, qx, y.left, y.right.items[0], lonely)
+
+
+def _unify_call(model, q, fname: Ref, arg: Ref, lonely) -> None:
+    """output = σ(²Z) and the note writes g(z) for output: g is σ and z is ²Z."""
+    from ...algebra import Sigmoid
+
+    if q.definition is None or not isinstance(q.definition, Sigmoid) or fname.key in (("sigma",), ("sigmoid",)) \
+            or model.function(fname) not in (None, "unknown", fname.key[0]):
+        return
+    known = fname.key in model.functions and model.functions[fname.key] != "unknown"
+    if not known and (fname.key not in model.quantities or fname.key in lonely):
+        model.functions[fname.key] = "sigma"
+        model.quantities.pop(fname.key, None)
+        model.readings[fname.key] = f"read {display(fname.key)} as σ ({display(fname.key)}(…) stands for {display(q.key)})"
+    inner = q.definition.args[0]
+    qa = model.resolve(arg)
+    if qa is not None and inner.is_Symbol and qa.symbol != inner and qa.definition is None \
+            and qa.key not in model.values:
+        target = next(k for k, v in model.quantities.items() if v.symbol == inner)
+        _alias(model, qa.key, target, f"{display(fname.key)}({display(arg.key)}) is {display(q.key)}")
+
+
+def loss_alias(model) -> None:
+    """An undefined L or E differentiated by parameters is the note's loss."""
+    loss_q = None
+    if model.loss is None:
+        from .note_model import NoteModel  # noqa: F401
+
+    lonely = orphans(model)
+    numerators = Counter()
+    for st in model.statements:
+        for m in st.members:
+            for node in walk(m.node):
+                if isinstance(node, Deriv) and isinstance(node.of, Ref):
+                    q = model.resolve(node.of)
+                    if q is not None and q.key in lonely:
+                        numerators[q.key] += 1
+    if model.loss is not None:
+        loss_q = model.quantities.get(model.loss)
+    if loss_q is None:
+        return
+    for key in numerators:
+        if key != loss_q.key and len(key) == 1 and key[0].lower() in ("l", "e", "j", "c", "loss", "error", "cost"):
+            _alias(model, key, loss_q.key, f"the loss, {display(loss_q.key)}")
+
+
+def _loss_terms(model) -> None:
+    """L_1 and L_2 in a note where L = ½(y_1 − g_1)² + ½(y_2 − g_2)²: the terms of L, in order."""
+    from .to_sympy import Unverifiable, to_sympy
+
+    undefined = [k for k, q in model.quantities.items() if q.definition is None]
+    for key in sorted(undefined):
+        m = re.match(r"^([A-Za-z]+)(\d+)$", key[0]) if len(key) == 1 else None
+        whole = model.quantities.get((m.group(1),)) if m else None
+        if whole is None or whole.def_node is None:
+            continue
+        terms = _summands(normalize(whole.def_node))
+        k = int(m.group(2))
+        if 1 <= k <= len(terms) and len(terms) > 1:
+            try:
+                expr = to_sympy(terms[k - 1], model)
+            except Unverifiable:
+                continue
+            q = model.quantities[key]
+            q.definition, q.def_node, q.def_line = expr, terms[k - 1], whole.def_line
+            model.readings[key] = f"read {display(key)} as term {k} of {display(whole.key)}"
+
+
+def _summands(node) -> list:
+    from ..read.ir import Op, Paren
+
+    if isinstance(node, Paren) and len(node.items) == 1:
+        return _summands(node.items[0])
+    if isinstance(node, Op) and node.kind == "+":
+        return _summands(node.args[0]) + _summands(node.args[1])
+    return [node]
+
+
+def _bare_letters(model) -> None:
+    """`[z − y]` in a note whose only y-quantity is y_T: the bare letter is that quantity."""
+    for key in sorted(orphans(model)):
+        if len(key) != 1 or len(key[0]) != 1 or not key[0].isalpha():
+            continue
+        letter = key[0]
+        hits = [k for k in model.quantities if k != key and k[0].startswith(letter) and len(k[0]) > 1
+                and not k[0][1:].isdigit() and all(t.isalnum() for t in k)]
+        if len(hits) == 1:
+            _alias(model, key, hits[0], f"the only {letter}-quantity of the note")
+
+
+_W = re.compile(r"^[wW](\d)(\d)$")
+
+
+def _indexed_weights(model) -> None:
+    """w_{41} in a note whose output unit has bias b_4: the weight into unit 4 from its 1st input."""
+    lonely = orphans(model)
+    for key in list(lonely):
+        m = _W.match(key[0]) if len(key) == 1 else None
+        if not m:
+            continue
+        j, k = int(m.group(1)), int(m.group(2))
+        bias = next((q for kk, q in model.quantities.items() if len(kk) == 1 and kk[0].lower() == f"b{j}"), None)
+        if bias is None:
+            continue
+        for q in model.quantities.values():
+            d = q.definition
+            if d is None or not d.is_Add or bias.symbol not in d.args:
+                continue
+            terms = _terms(q)
+            if len(terms) >= k:
+                target = model.resolve(terms[k - 1])
+                if target is not None and target.key != key:
+                    _alias(model, key, target.key, f"the weight into the unit with bias {display(bias.key)} "
+                                                   f"from its input {k}")
+                break
+
+
+def _terms(q) -> list:
+    """The weights of an affine definition, in the order written: w_a σ(z_1) + w_b σ(z_2) + b."""
+    from ..read.ir import FUNCTIONISH, factors
+
+    out = []
+    for term in _summands(q.def_node):
+        fs = factors(term)
+        names = [f for f in fs if isinstance(f, Ref) and f.key not in FUNCTIONISH]
+        if len(fs) > 1 and names:
+            out.append(names[0])
+    return out

@@ -1,0 +1,171 @@
+"""Derivatives in a note's own semantics: d(of)/d(wrt) through the note's definitions, with
+everything that does not go through wrt held fixed (the graph derivative a teacher means)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import mpmath
+import sympy as sp
+
+from ..read.names import display
+from .evaluate import evaluate
+from .to_sympy import Dv, Iverson, PDv, Unverifiable
+
+PRECISION_DIGITS = 50
+SYMBOLIC_LIMIT = 40  # quantities under a derivative beyond which it is worked out in numbers only
+
+
+@lru_cache(maxsize=100_000)
+def partial(expr: sp.Expr, s: sp.Symbol) -> sp.Expr:
+    """∂expr/∂s, nothing expanded (the same definitions come back in every note and at every point).
+    A max or min of quantities routes to its extreme entry: 1[s = max(…)], flat almost everywhere."""
+    if isinstance(expr, (sp.Max, sp.Min)) and s in expr.args:
+        return Iverson(s, expr)
+    return sp.diff(expr, s)
+
+
+class Calculus:
+    def __init__(self, model):
+        self.model = model
+        self._adjoints: dict = {}
+        self._below: dict = {}
+        self._resolved: dict = {}
+
+    def resolve(self, expr: sp.Expr) -> sp.Expr:
+        """Derivatives replaced by what they are under the note's definitions. A derivative over a
+        large part of the note is left in place; `value` works it out in numbers at a point."""
+        if not expr.has(Dv):
+            return expr
+        derivs = sorted(expr.atoms(Dv), key=lambda d: sp.count_ops(d))
+        return expr.xreplace({d: self._resolve_one(d) for d in derivs})
+
+    def _resolve_one(self, d: Dv) -> sp.Expr:
+        if d not in self._resolved:
+            of, wrt = self.resolve(d.args[0]), self.resolve(d.args[1])
+            direct = self._direct(of, wrt) if isinstance(d, PDv) else None
+            if direct is not None:
+                self._resolved[d] = direct
+            elif wrt.is_Symbol and self._size(of) > SYMBOLIC_LIMIT:
+                self._resolved[d] = type(d)(of, wrt)
+            else:
+                self._resolved[d] = self.derivative(of, wrt)
+        return self._resolved[d]
+
+    # --- in numbers, for large notes ---------------------------------------------------------------
+
+    def _size(self, of: sp.Expr) -> int:
+        """How many quantities `of` is computed from (counted up to just past SYMBOLIC_LIMIT)."""
+        return len(self.model.upstream(of.free_symbols, SYMBOLIC_LIMIT))
+
+    def value(self, expr: sp.Expr, env: dict):
+        """expr at the point env (every quantity's value), derivatives worked out in numbers."""
+        try:
+            if expr.has(Dv):
+                expr = expr.xreplace({d: sp.Float(self.numeric_derivative(d, env), PRECISION_DIGITS)
+                                      for d in expr.atoms(Dv)})
+            return evaluate(expr, env)
+        except KeyError as e:  # a quantity on the way has no value: the note does not say enough
+            q = self.model.by_symbol_map().get(e.args[0])
+            raise Unverifiable(f"the note gives no value for {display(q.key) if q else e.args[0]}") from None
+
+    def numeric_derivative(self, d: Dv, env: dict):
+        of, wrt = d.args
+        if not wrt.is_Symbol:
+            raise Unverifiable("a derivative with respect to an expression, in a note this large")
+        if isinstance(d, PDv):
+            direct = self._direct(of, wrt)
+            if direct is not None:
+                return self.value(direct, env)
+        return self._adjoint(of, env).get(wrt, mpmath.mpf(0))
+
+    def _adjoint(self, of: sp.Expr, env: dict) -> dict:
+        """d(of)/d(s) for every quantity s at the point: reverse mode over the definitions."""
+        key = (of, id(env))
+        if key in self._adjoints:
+            return self._adjoints[key][1]
+        defs = self.model.by_symbol_map()
+        adj: dict = {}
+        for s in of.free_symbols:
+            adj[s] = evaluate(partial(of, s), env)
+        for q in reversed(self._order()):
+            g = adj.get(q.symbol)
+            if g is None or g == 0 or q.definition is None:
+                continue
+            for s in q.definition.free_symbols:
+                if s in defs:
+                    adj[s] = adj.get(s, 0) + g * evaluate(partial(q.definition, s), env)
+        self._adjoints[key] = (env, adj)  # env kept alive so its id is not reused
+        return adj
+
+    def _order(self) -> list:
+        """Computed quantities, each after everything its definition reads."""
+        if "order" not in self._below:
+            defs = self.model.by_symbol_map()
+            done: set = set()
+            out: list = []
+
+            def visit(q, depth=0):
+                if q.symbol in done or depth > 10000:
+                    return
+                done.add(q.symbol)
+                for s in q.definition.free_symbols:
+                    r = defs.get(s)
+                    if r is not None and r.definition is not None:
+                        visit(r, depth + 1)
+                out.append(q)
+
+            for q in self.model.computed():
+                visit(q)
+            self._below["order"] = out
+        return self._below["order"]
+
+    def _direct(self, of: sp.Expr, wrt: sp.Expr) -> sp.Expr | None:
+        """∂q/∂s for s written in q's own definition: that definition differentiated, nothing expanded."""
+        if not wrt.is_Symbol:
+            return None
+        if of.is_Symbol:
+            q = self.model.by_symbol_map().get(of)
+            if q is None or q.definition is None or wrt not in q.definition.free_symbols:
+                return None
+            of = q.definition
+        elif wrt not in of.free_symbols:
+            return None
+        return sp.diff(of, wrt)
+
+    def derivative(self, of: sp.Expr, wrt: sp.Expr) -> sp.Expr:
+        """d(of)/d(wrt) with everything that does not go through wrt held fixed. With respect to an
+        expression (∂σ(u)/∂(h1 w5 + h2 w6 + b3)): a change of variables through a symbol it is
+        linear in, else the expression replaced wherever it appears."""
+        if wrt.is_Symbol:
+            return sp.diff(self.expand(of, keep={wrt}), wrt)
+        u = sp.Dummy("u")
+        for s in sorted(wrt.free_symbols, key=lambda x: x.name):
+            c = sp.diff(wrt, s)
+            if c.is_Number and c != 0:
+                inside = self.expand(of, keep=wrt.free_symbols)
+                if not inside.has(s):
+                    continue
+                moved = inside.xreplace({s: (u - (wrt - c * s)) / c})
+                return sp.diff(self.expand(moved), u).xreplace({u: wrt})
+        expanded = self.expand(of, replace=(wrt, u))
+        if not expanded.has(u):
+            raise Unverifiable(f"{str(wrt)} does not appear in {str(of)}")
+        return sp.diff(expanded, u).xreplace({u: wrt})
+
+    def expand(self, expr: sp.Expr, keep: set | None = None, replace=None) -> sp.Expr:
+        """Definitions substituted until only inputs and parameters (and `keep`) are left."""
+        keep = keep or set()
+        defs = {q.symbol: q.definition for q in self.model.quantities.values() if q.definition is not None}
+        for _ in range(60):
+            if replace is not None:
+                expr = expr.subs(replace[0], replace[1])
+            todo = {s: defs[s] for s in expr.free_symbols if s in defs and s not in keep}
+            if not todo:
+                return expr
+            expr = expr.xreplace(todo)
+        raise Unverifiable("the definitions refer to each other in a circle")
+
+    def depends_on(self, s: sp.Symbol) -> set:
+        return self.expand(s).free_symbols
+

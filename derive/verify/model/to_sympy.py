@@ -1,0 +1,360 @@
+"""The intermediate form to SymPy expressions, in a note's scope (which names are quantities, which
+are functions). Built node by node from our own tree: note text never reaches sympify."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from fractions import Fraction
+from typing import Protocol
+
+import sympy as sp
+
+from ...algebra import Sigmoid
+from ..read.ir import (
+    GREEK_NAMES,
+    BigSum,
+    Declare,
+    Deriv,
+    Differential,
+    Exp,
+    Func,
+    Juxt,
+    LeftLabel,
+    Matrix,
+    Num,
+    Op,
+    Opaque,
+    Paren,
+    Ref,
+    Relation,
+    indicator,
+)
+
+
+class Unverifiable(Exception):
+    """The claim uses something that cannot be given a meaning; the message says what."""
+
+
+class Dv(sp.Function):
+    """d(of)/d(wrt) as the note writes it, resolved later against the note's definitions: the total
+    derivative, through every path from wrt to of."""
+
+    nargs = 2
+
+
+class PDv(Dv):
+    """∂(of)/∂(wrt): where wrt appears in of's own definition, the partial derivative of that
+    definition (the other arguments held fixed, as ∂o_2/∂W_i = x_1 in an unrolled RNN); elsewhere
+    the same as the total derivative."""
+
+
+class Scope(Protocol):
+    def symbol(self, ref: Ref) -> sp.Symbol: ...       # raises Unverifiable for unknown names
+    def function(self, ref: Ref) -> str | None: ...    # sigma, exp, ... or None if not a function
+    def call(self, name: str, arg: sp.Expr, prime: int = 0) -> sp.Expr: ...
+
+
+_FUNCS = {
+    "sigma": lambda a: Sigmoid(a),
+    "exp": sp.exp,
+    "log": sp.log,
+    "tanh": sp.tanh,
+    "relu": lambda a: sp.Max(0, a),  # its derivative is the step Heaviside(a)
+}
+
+
+def apply(fn: str, arg: sp.Expr, prime: int = 0) -> sp.Expr:
+    if _is_matrix(arg):
+        return arg.applyfunc(lambda e: apply(fn, e, prime))
+    if fn not in _FUNCS:
+        raise Unverifiable(f"the function {fn} is not defined in the note")
+    if prime == 0:
+        return _FUNCS[fn](arg)
+    u = sp.Dummy("u")
+    d = sp.diff(_FUNCS[fn](u), u, prime)
+    return d.subs(u, arg)
+
+
+def to_sympy(node, scope: Scope) -> sp.Expr:  # noqa: C901 - one dispatch, top to bottom
+    if (parts := indicator(node)) is not None:  # (…) \mathbf{1}[a = b], \mathbf{1}[z > 0]
+        before, a, b, rel = parts
+        ea, eb = to_sympy(a, scope), to_sympy(b, scope)
+        bracket = Iverson(ea, eb) if rel == "=" else sp.Heaviside(ea - eb if rel[0] == ">" else eb - ea, 0)
+        return bracket if before is None else _op("*", [_scalar(to_sympy(before, scope)), bracket])
+    if isinstance(node, Num):
+        return sp.Rational(node.value.numerator, node.value.denominator)
+    if isinstance(node, Ref):
+        if node.tokens == ("1",) and node.tex.startswith(("\\mathbf", "\\boldsymbol", "\\bm")):
+            return Ones()
+        sym = scope.symbol(Ref(node.tokens, node.tex, node.hat))
+        if node.power is not None:
+            labelled = _labelled(node, scope)
+            return labelled if labelled is not None else sym ** node.power
+        return sym
+    if isinstance(node, Op):
+        args = [_scalar(to_sympy(a, scope)) for a in node.args]
+        try:
+            return _op(node.kind, args)
+        except (TypeError, ValueError, sp.ShapeError) as e:
+            raise Unverifiable("matrices and numbers of shapes that do not fit together") from e
+    if isinstance(node, Paren):
+        if len(node.items) == 1 and not isinstance(node.items[0], Relation):
+            return to_sympy(node.items[0], scope)
+        if not node.items:
+            raise Unverifiable("empty brackets")
+        if node.square and not any(isinstance(i, Relation) for i in node.items):
+            return sp.ImmutableMatrix([[to_sympy(i, scope) for i in node.items]])
+        raise Unverifiable("a list of values where one value is expected")
+    if isinstance(node, Exp):
+        return sp.exp(to_sympy(node.arg, scope))
+    if isinstance(node, Juxt):
+        return _juxt(node, scope)
+    if isinstance(node, Deriv):
+        if node.of is None:
+            raise Unverifiable("a derivative operator with nothing to act on")
+        return derivative(PDv if node.partial else Dv, to_sympy(node.of, scope), to_sympy(node.wrt, scope))
+    if isinstance(node, Func):
+        raise Unverifiable(f"the function {node.name} without an argument")
+    if isinstance(node, Matrix):
+        return sp.ImmutableMatrix([[to_sympy(c, scope) for c in row] for row in node.rows])
+    if isinstance(node, Opaque):
+        raise Unverifiable(node.reason)
+    if isinstance(node, (BigSum, Declare, Differential, LeftLabel, Relation)):
+        raise Unverifiable("notation that does not stand for a value here")
+    raise Unverifiable(f"cannot read {type(node).__name__}")
+
+
+def derivative(kind, of, wrt):
+    """A derivative, entry by entry when either side is a vector or matrix (∂L/∂W is a matrix)."""
+    if _is_matrix(of) and _is_matrix(wrt):
+        raise Unverifiable("a derivative of a vector by a vector")
+    if _is_matrix(wrt):
+        return wrt.applyfunc(lambda e: kind(of, e))
+    if _is_matrix(of):
+        return of.applyfunc(lambda e: kind(e, wrt))
+    return kind(of, wrt)
+
+
+def _scalar(e):
+    """A 1×1 matrix is its entry."""
+    if isinstance(e, sp.MatrixBase) and e.shape == (1, 1):
+        return e[0, 0]
+    return e
+
+
+class Ones(sp.Symbol):
+    """The vector of ones (\\mathbf{1}): 1ᵀx is the sum of x's entries."""
+
+    def __new__(cls, transposed: bool = False):
+        obj = super().__new__(cls, "ONES_T" if transposed else "ONES")
+        obj.transposed = transposed
+        return obj
+
+
+def _is_matrix(e) -> bool:
+    return isinstance(e, sp.MatrixBase)
+
+
+def _op(kind: str, args: list):
+    a = args[0]
+    b = args[1] if len(args) > 1 else None
+    if kind == "T":
+        if isinstance(a, Ones):
+            return Ones(not a.transposed)
+        return a.T if _is_matrix(a) else a
+    if isinstance(a, Ones) and a.transposed and kind == "*" and _is_matrix(b):
+        return sp.Add(*b)  # 1ᵀ x
+    if isinstance(a, Ones) or isinstance(b, Ones):
+        raise Unverifiable("a vector of ones used other than as 1ᵀx")
+    if kind == "hadamard":
+        if not (_is_matrix(a) and _is_matrix(b)) or a.shape != b.shape:
+            raise Unverifiable("an elementwise product of things of different shapes")
+        return a.multiply_elementwise(b)
+    if kind in ("+", "-") and _is_matrix(a) != _is_matrix(b):  # 1 - a: the scalar for every entry
+        m, x = (a, b) if _is_matrix(a) else (b, a)
+        if kind == "+":
+            return m.applyfunc(lambda e: e + x)
+        return m.applyfunc(lambda e: e - x) if m is a else m.applyfunc(lambda e: x - e)
+    if kind == "+":
+        return a + b
+    if kind == "-":
+        return a - b
+    if kind == "*":
+        return a * b
+    if kind == "/":
+        return a / b
+    if kind == "neg":
+        return -a
+    return a ** b
+
+
+def _labelled(node: Ref, scope: Scope) -> sp.Expr | None:
+    """z_{h1}^1: a layer label when the note knows that name with the label, else a power."""
+    try:
+        return scope.symbol(Ref(node.tokens + (f"^{node.power}",), node.tex, node.hat))
+    except Unverifiable:
+        return None
+
+
+def _juxt(node: Juxt, scope: Scope) -> sp.Expr:
+    left, right = node.left, node.right
+    if isinstance(left, Deriv) and left.of is None:  # d/dx (expr)
+        return derivative(PDv if left.partial else Dv, to_sympy(right, scope), to_sympy(left.wrt, scope))
+    if isinstance(left, Juxt) and isinstance(left.right, (Func, Ref)) and isinstance(right, Paren) \
+            and _is_call(left.right, scope):
+        return to_sympy(left.left, scope) * _call(left.right, right, scope)
+    if isinstance(left, BigSum):
+        return _sum(left, right, scope)
+    if isinstance(right, Paren) and isinstance(left, (Func, Ref)) and _is_call(left, scope):
+        return _call(left, right, scope)
+    try:
+        return _op("*", [_scalar(to_sympy(left, scope)), _scalar(to_sympy(right, scope))])
+    except (TypeError, ValueError, sp.ShapeError) as e:
+        raise Unverifiable("matrices and numbers of shapes that do not fit together") from e
+
+
+def _is_call(f, scope: Scope) -> bool:
+    return isinstance(f, Func) or scope.function(f) is not None
+
+
+class Iverson(sp.Function):
+    """[a = b]: 1 where a equals b, else 0 (how a max-pool routes its gradient); flat almost everywhere."""
+
+    nargs = 2
+
+    def fdiff(self, argindex=1):
+        return sp.Integer(0)
+
+
+def _call(f, paren: Paren, scope: Scope) -> sp.Expr:
+    name = f.name if isinstance(f, Func) else scope.function(f)
+    if name in ("max", "min") and len(paren.items) > 1 and not any(isinstance(i, Relation) for i in paren.items):
+        args = [to_sympy(i, scope) for i in paren.items]
+        return sp.Max(*args) if name == "max" else sp.Min(*args)
+    if len(paren.items) != 1 or isinstance(paren.items[0], Relation):
+        raise Unverifiable("a function of several arguments")
+    arg = to_sympy(paren.items[0], scope)
+    if isinstance(f, Func):
+        return scope.call(f.name, arg, f.prime)
+    return scope.call(scope.function(f), arg, 0)
+
+
+def _sum(op: BigSum, body, scope: Scope) -> sp.Expr:
+    """Σ_{i=a}^{b} body with numeric bounds: written out term by term."""
+    if not (isinstance(op.sub, Paren) and len(op.sub.items) == 1 and isinstance(op.sub.items[0], Relation)):
+        raise Unverifiable("a sum without a range i = a … b")
+    rel = op.sub.items[0].chain
+    index = rel.members[0].node
+    lo = to_sympy(rel.members[1].node, scope)
+    hi = to_sympy(op.sup, scope) if op.sup is not None else None
+    if not isinstance(index, Ref) or hi is None or not (lo.is_Integer and hi.is_Integer):
+        raise Unverifiable("a sum whose range is not given in numbers")
+    if int(hi) - int(lo) > 50:
+        raise Unverifiable("a sum of more than 50 terms")
+    letter = index.tokens[0]
+    terms = []
+    for k in range(int(lo), int(hi) + 1):
+        terms.append(to_sympy(substitute_index(body, letter, k), scope))
+    return sp.Add(*terms)
+
+
+def substitute_index(node, letter: str, k: int):
+    """The node with the index letter replaced by k in every name (y_i -> y_1, x_{i} -> x_1,
+    δ_{o_{t+1}} -> δ_{o_3}); a bare index letter becomes the number."""
+    if isinstance(node, Ref):
+        if node.tokens == (letter,):
+            return Num(Fraction(k), str(k), 0)
+        tokens = tuple(t if n == 0 and t == letter else
+                       _pair_token(t, letter, k) if n and _is_index_pair(t) else _index_token(t, letter, k)
+                       for n, t in enumerate(node.tokens))
+        return Ref(tokens, node.tex, node.hat, node.power)
+    if isinstance(node, Op):
+        return Op(node.kind, tuple(substitute_index(a, letter, k) for a in node.args))
+    if isinstance(node, Juxt):
+        return Juxt(substitute_index(node.left, letter, k), substitute_index(node.right, letter, k))
+    if isinstance(node, Paren):
+        return Paren(tuple(substitute_index(a, letter, k) for a in node.items), node.square)
+    if isinstance(node, Deriv):
+        return Deriv(substitute_index(node.of, letter, k) if node.of is not None else None,
+                     substitute_index(node.wrt, letter, k), node.partial)
+    if isinstance(node, Exp):
+        return Exp(substitute_index(node.arg, letter, k))
+    if isinstance(node, Matrix):
+        return Matrix(tuple(tuple(substitute_index(e, letter, k) for e in row) for row in node.rows))
+    if isinstance(node, Relation):  # [C_{2r-1,2s-1,c} = P_{r,s,c}]
+        chain = node.chain
+        members = [dataclasses.replace(m, node=substitute_index(m.node, letter, k)) for m in chain.members]
+        return Relation(dataclasses.replace(chain, members=members))
+    if isinstance(node, BigSum):
+        return BigSum(substitute_index(node.sub, letter, k) if node.sub is not None else None,
+                      substitute_index(node.sup, letter, k) if node.sup is not None else None)
+    return node
+
+
+_BRACKET = re.compile(r"\[([^\]]*)\]")
+_TERM = re.compile(r"([+-]?)(\d*)([a-z]?)")
+
+
+def parse_linear(text: str) -> dict[str, int] | None:
+    """An index expression such as 2r-1 or g+m-1 as {letter: coefficient, "": constant}."""
+    out: dict[str, int] = {}
+    pos = 0
+    text = text.replace(" ", "")
+    while pos < len(text):
+        m = _TERM.match(text, pos)
+        if not m or m.end() == pos:
+            return None
+        sign, digits, name = m.groups()
+        if not digits and not name:
+            return None
+        c = int(digits) if digits else 1
+        out[name] = out.get(name, 0) + (-c if sign == "-" else c)
+        pos = m.end()
+    return out
+
+
+def render_linear(form: dict[str, int]) -> str:
+    parts = []
+    for name in sorted(n for n in form if n) + [""]:
+        c = form.get(name, 0)
+        if c == 0 and name:
+            continue
+        if name:
+            body = name if abs(c) == 1 else f"{abs(c)}{name}"
+        else:
+            if c == 0 and parts:
+                continue
+            body = str(abs(c))
+        parts.append(("-" if c < 0 else ("+" if parts else "")) + body)
+    return "".join(parts) or "0"
+
+
+_GREEK = set(GREEK_NAMES.values())  # δ_j is read as one name, deltaj
+
+
+def _is_index_pair(t: str) -> bool:
+    """W_{kj}: two one-letter indices (or a letter and a digit) in one subscript."""
+    return len(t) == 2 and t.isalnum() and not t.isdigit() and (t.islower() or any(c.isdigit() for c in t))
+
+
+def _pair_token(t: str, letter: str, k: int) -> str:
+    return "".join(str(k) if c == letter else c for c in t) if letter in t else t
+
+
+def _index_token(t: str, letter: str, k: int) -> str:
+    if "[" in t:
+        def put(m):
+            form = parse_linear(m.group(1))
+            if form is None or letter not in form:
+                return m.group(0)
+            form[""] = form.get("", 0) + form.pop(letter) * k
+            if any(n and c for n, c in form.items()):
+                return "[" + render_linear(form) + "]"
+            return str(form.get("", 0))
+        return _BRACKET.sub(put, t)
+    if t == letter:
+        return str(k)
+    if len(t) >= 2 and t.endswith(letter) and t[:-1].isalpha() and (len(t[:-1]) == 1 or t[:-1] in _GREEK):
+        return t[:-1] + str(k)
+    return t

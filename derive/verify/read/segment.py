@@ -1,0 +1,298 @@
+"""Find the formulas in a note: display and inline maths, rows of aligned environments, column sums,
+and bare arithmetic lines, each with its exact position in the note.
+
+Every formula's text has the same length as the slice of the note it came from (what the grammar
+should not see is blanked with spaces), so a position inside a formula maps straight back to the
+note's line and column.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+
+import yaml
+
+from ...errors import NoteError
+
+
+@dataclass(frozen=True)
+class Formula:
+    text: str
+    start: int            # offset of text[0] in the note
+    line: int             # 1-based
+    col: int              # 1-based
+    kind: str             # display | inline | row | bare | column_sum | vector
+    block: int            # formulas of one math block share this number
+    rows: tuple[int, ...] = ()  # for kind "vector": the indices of the aligned rows it continues
+    ranges: tuple[tuple[str, int, int], ...] = ()  # (g, h = 1, …, 10; c = 1, …, 6): one formula per value
+
+
+@dataclass
+class Note:
+    path: str
+    text: str
+    front_matter: dict = field(default_factory=dict)
+    formulas: list[Formula] = field(default_factory=list)
+    line_starts: list[int] = field(default_factory=list)
+
+    def where(self, offset: int) -> tuple[int, int]:
+        i = bisect.bisect_right(self.line_starts, offset) - 1
+        return i + 1, offset - self.line_starts[i] + 1
+
+    def line_text(self, line: int) -> str:
+        start = self.line_starts[line - 1]
+        end = self.line_starts[line] - 1 if line < len(self.line_starts) else len(self.text)
+        return self.text[start:end]
+
+
+# --- blanking: what the grammar never needs to see, replaced by spaces of the same length ---------
+
+_BLANK = re.compile(
+    r"(?P<keep>\\\\|\\begin\{[a-zA-Z]*matrix\}.*?\\end\{[a-zA-Z]*matrix\})"
+    r"|\\(left|right|bigl|bigr|Bigl|Bigr|big|Big|bigg|Bigg)(?![a-zA-Z])\.?"
+    r"|\\(displaystyle|textstyle|limits|nolimits|nonumber|notag|hline|qquad|quad|hfill)(?![a-zA-Z])"
+    r"|\\[,;:! ]|~|&|\\tag\{[^{}]*\}", re.S
+)
+_PRIME = re.compile(r"\^\{?\\prime\}?|′")
+_AND = re.compile(r"\\text\{\s*(and|or|where|with|for)\s*\}|(?<![\\a-zA-Z{])(and|with|where|for|let)(?![a-zA-Z}])")
+_BULLET = re.compile(r"^\s*(-|\\otimes|\\bullet|\*|⊗|•)\s+(?=\\[dt]?frac|\\text|\\partial|d|[A-Za-z])")
+_TRAILING = re.compile(r"[\s.:,;]+$")
+_REMARK = re.compile(r"\\q?quad\s*\(?\s*\\(?:text|textrm|mathrm|textit)\s*\{[^{}]*\}\s*\)?[\s.]*$")  # … \quad \text{(unit 2 is off)}
+
+
+def _blank_match(m: re.Match) -> str:
+    if m.group("keep") is None:
+        return " " * len(m.group(0))
+    if m.group(0) == "\\\\":
+        return m.group(0)
+    # inside a matrix keep & and row breaks, blank only sizing and spacing commands
+    inner = m.group(0)
+    return re.sub(r"\\(left|right|big|Big|quad|qquad)(?![a-zA-Z])\.?|\\[,;:! ](?<!\\\\ )",
+                  lambda k: " " * len(k.group(0)), inner)
+
+
+_QUAD = re.compile(r"\\q?quad(?![a-zA-Z])")
+
+
+def _row_vectors(text: str) -> str:
+    """`[w_a \\quad w_b \\quad w_c]`: inside square brackets, wide spaces separate entries."""
+    out, depth = list(text), 0
+    for i, c in enumerate(text):
+        if c == "[":
+            depth += 1
+        elif c == "]":
+            depth = max(0, depth - 1)
+        elif c == "\\" and depth and _QUAD.match(text, i):
+            m = _QUAD.match(text, i)
+            out[i:m.end()] = "," + " " * (m.end() - i - 1)
+    return "".join(out)
+
+
+def blank(text: str) -> str:
+    """Length-preserving clean-up of a formula's text."""
+    out = _REMARK.sub(lambda m: " " * len(m.group(0)), text)
+    out = _BLANK.sub(_blank_match, _row_vectors(out))
+    out = _PRIME.sub(lambda m: "'" + " " * (len(m.group(0)) - 1), out)
+    out = _AND.sub(lambda m: ";" + " " * (len(m.group(0)) - 1), out)
+    m = _BULLET.match(out)
+    if m:
+        out = " " * len(m.group(0)) + out[len(m.group(0)):]
+    m = _TRAILING.search(out)
+    if m:
+        out = out[: m.start()] + " " * len(m.group(0))
+    return out
+
+
+# --- splitting aligned environments --------------------------------------------------------------
+
+_ENV = re.compile(r"\\(begin|end)\{([a-zA-Z*]+)\}")
+_ROWS_ENVS = ("aligned", "align", "align*", "split", "gathered", "gather", "gather*", "eqnarray", "eqnarray*")
+
+
+def _matching_end(s: str, pos: int, env: str) -> int:
+    """Index of the \\end{env} closing the \\begin{env} that ends at pos (-1 if none)."""
+    depth = 1
+    for m in _ENV.finditer(s, pos):
+        if m.group(2) == env:
+            depth += 1 if m.group(1) == "begin" else -1
+            if depth == 0:
+                return m.start()
+    return -1
+
+
+def _split_rows(s: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Row spans of s[start:end] split at \\\\ that are not inside braces or nested environments."""
+    rows, depth, env_depth, i, row_start = [], 0, 0, start, start
+    while i < end:
+        c = s[i]
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+        elif s.startswith("\\begin{", i):
+            env_depth += 1
+        elif s.startswith("\\end{", i):
+            env_depth -= 1
+        elif s.startswith("\\\\", i) and depth == 0 and env_depth == 0:
+            rows.append((row_start, i))
+            i += 2
+            row_start = i
+            continue
+        elif c == "\\":
+            i += 2
+            continue
+        i += 1
+    rows.append((row_start, end))
+    return rows
+
+
+_ARITH_LINE = re.compile(r"^[\s\d.+\-−*/×·()=\[\]]+$")
+_COLUMN = re.compile(r"\\begin\{array\}\{[^{}]*\}(.*?)\\end\{array\}", re.S)
+
+
+class _Builder:
+    def __init__(self, note: Note):
+        self.note = note
+        self.block = 0
+
+    def add(self, start: int, end: int, kind: str, rows: tuple[int, ...] = ()) -> int | None:
+        text, ranges = index_ranges(self.note.text[start:end])
+        text = blank(text)
+        if not text.strip():
+            return None
+        lead = len(text) - len(text.lstrip())
+        line, col = self.note.where(start + lead)
+        self.note.formulas.append(Formula(text, start, line, col, kind, self.block, rows, ranges))
+        return len(self.note.formulas) - 1
+
+    def display(self, start: int, end: int, kind: str = "display") -> None:
+        s = self.note.text
+        self.block += 1
+        pos = start
+        for m in _ENV.finditer(s, start, end):
+            if m.start() < pos or m.group(1) != "begin":
+                continue
+            env = m.group(2)
+            if env in _ROWS_ENVS:
+                close = _matching_end(s, m.end(), env)
+                if close < 0 or close > end:
+                    continue
+                self.add(pos, m.start(), kind)
+                rows = [self.add(a, b, "row") for a, b in _split_rows(s, m.end(), close)]
+                pos = close + len(f"\\end{{{env}}}")
+                after = s[pos:end].lstrip()
+                if after.startswith("=") and any(r is not None for r in rows):
+                    self.add(pos, end, "vector", tuple(r for r in rows if r is not None))
+                    pos = end
+            elif env == "array":
+                close = _matching_end(s, m.end(), env)
+                body = s[m.end():close] if close > 0 else ""
+                if close > 0 and "\\hline" in body:
+                    self.column_sum(m.start(), close + len("\\end{array}"))
+                    self.add(pos, m.start(), kind)
+                    pos = close + len("\\end{array}")
+        self.add(pos, end, kind)
+
+    def column_sum(self, start: int, end: int) -> None:
+        """A written-out addition: numbers above \\hline, their sum below."""
+        s = self.note.text[start:end]
+        body = _COLUMN.search(s)
+        if not body:
+            return
+        above, _, below = body.group(1).partition("\\hline")
+        nums = re.findall(r"-?\d+(?:\.\d+)?", above)
+        total = re.findall(r"-?\d+(?:\.\d+)?", below)
+        if len(nums) >= 2 and len(total) == 1:
+            text = " + ".join(nums) + " = " + total[0]
+            line, col = self.note.where(start)
+            self.note.formulas.append(Formula(text, start, line, col, "column_sum", self.block))
+
+
+_DOTS = r"(?:\\dots|\\ldots|\\cdots|\.\.\.|…)"
+_ONE_RANGE = rf"[a-z](?:\s*,\s*[a-z])*\s*=\s*-?\d+\s*,\s*{_DOTS}\s*,\s*-?\d+"
+_RANGES = re.compile(rf"(?:\\q?quad|,)\s*\(\s*({_ONE_RANGE}(?:\s*;\s*(?:\\[ ,;])?\s*{_ONE_RANGE})*)\s*\)\s*$")
+
+
+def index_ranges(text: str) -> tuple[str, tuple[tuple[str, int, int], ...]]:
+    """A formula written for a range of indices, `… \\quad (g, h = 1, \\dots, 10;\\ c = 1, \\dots, 6)`:
+    the clause blanked out, and the ranges."""
+    m = _RANGES.search(text)
+    if not m:
+        return text, ()
+    ranges = []
+    for part in re.split(r";", m.group(1)):
+        letters, bounds = part.split("=")
+        lo, hi = re.findall(r"-?\d+", bounds)[:1] + re.findall(r"-?\d+", bounds)[-1:]
+        for letter in re.findall(r"[a-z]", letters):
+            ranges.append((letter, int(lo), int(hi)))
+    return text[: m.start()] + " " * (len(text) - m.start()), tuple(ranges)
+
+
+def read_note(path: str, text: str) -> Note:
+    """Split a note into formulas. Raises NoteError only for a note that cannot be read at all."""
+    if "\x00" in text:
+        raise NoteError(path, "this is not a text file")
+    note = Note(path, text)
+    note.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    body_start = _front_matter(note)
+    b = _Builder(note)
+    s = text
+    i = body_start
+    math_spans: list[tuple[int, int]] = []
+    pattern = re.compile(r"\$\$|\\\[|\$|\\\(")
+    while True:
+        m = pattern.search(s, i)
+        if not m:
+            break
+        opener = m.group(0)
+        closer = {"$$": "$$", "\\[": "\\]", "$": "$", "\\(": "\\)"}[opener]
+        if opener == "$" and m.start() > 0 and s[m.start() - 1] == "\\":
+            i = m.end()
+            continue
+        close = s.find(closer, m.end())
+        if opener == "$" and close >= 0 and "\n\n" in s[m.end():close]:
+            close = -1
+        if close < 0:
+            i = m.end()
+            continue
+        kind = "display" if opener in ("$$", "\\[") else "inline"
+        b.display(m.end(), close, kind)
+        math_spans.append((m.start(), close + len(closer)))
+        i = close + len(closer)
+    _bare_lines(note, b, body_start, math_spans)
+    note.formulas.sort(key=lambda f: (f.start, f.kind != "vector"))
+    return note
+
+
+def _front_matter(note: Note) -> int:
+    text = note.text
+    if not text.startswith("---\n"):
+        return 0
+    end = text.find("\n---", 4)
+    if end < 0:
+        return 0
+    try:
+        data = yaml.safe_load(text[4:end])
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = mark.line + 2 if mark else 1
+        raise NoteError(note.path, f"front matter is not valid YAML: {getattr(e, 'problem', e)}", line) from None
+    if data is not None and not isinstance(data, dict):
+        raise NoteError(note.path, "front matter must be a mapping (key: value lines)", 2)
+    note.front_matter = data or {}
+    return end + 4
+
+
+def _bare_lines(note: Note, b: _Builder, body_start: int, spans: list[tuple[int, int]]) -> None:
+    """Lines of plain arithmetic outside maths, like `0.88 * 0.88 + 0.86 * 0.86 = 1.52`."""
+    for n, start in enumerate(note.line_starts, start=1):
+        if start < body_start or any(a <= start < e for a, e in spans):
+            continue
+        line = note.line_text(n)
+        if "=" in line and re.search(r"\d", line) and _ARITH_LINE.match(line):
+            if any(a < start + len(line) and e > start for a, e in spans):
+                continue
+            b.block += 1
+            b.add(start, start + len(line), "bare")

@@ -1,0 +1,355 @@
+"""Formulas to statements: relation chains joined across lines (a line that starts with `=`
+continues the one before), index templates written out, remarks set aside."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+
+from lark import Tree
+
+from ..model.to_sympy import substitute_index
+from .dots import fill_all
+from .ir import (
+    Builder,
+    Chain,
+    Deriv,
+    Juxt,
+    Matrix,
+    Member,
+    Num,
+    Op,
+    Opaque,
+    Paren,
+    Ref,
+    Relation,
+    Unsupported,
+    factors,
+    indicator,
+)
+from .parse import ParseFailure, parse
+from .segment import Formula, Note
+
+
+@dataclass
+class Statement:
+    formula: Formula
+    members: list[Member]
+    rels: list[str]
+    anchored: bool = False          # members[0] was carried over from the previous line
+    index: tuple[str, int] | None = None  # (letter, value) when written out from a template
+    notes: list[str] = field(default_factory=list)
+    subject: Member | None = None   # what the chain is about: its first member, across continuations
+
+    def __post_init__(self):
+        if self.subject is None and self.members:
+            self.subject = self.members[0]
+
+    @property
+    def pairs(self):
+        for i, rel in enumerate(self.rels):
+            yield i, self.members[i], rel, self.members[i + 1]
+
+
+@dataclass
+class Unreadable:
+    formula: Formula
+    line: int
+    col: int
+    message: str
+    caret: str = ""
+
+
+def statements(note: Note) -> tuple[list[Statement], list[Unreadable], list[Formula]]:
+    """All statements in document order, the formulas that could not be read, and remarks
+    (formulas with no relation in them)."""
+    builder = Builder()
+    out: list[Statement] = []
+    bad: list[Unreadable] = []
+    remarks: list[Formula] = []
+    previous: Statement | None = None
+    history: list[Statement] = []
+    open_chain = False
+    rows: dict[int, Statement] = {}
+    for index, f in enumerate(note.formulas):
+        tree = parse(note, f)
+        if isinstance(tree, ParseFailure):
+            if _has_relation(f.text):
+                bad.append(Unreadable(f, tree.line, tree.col, tree.message, tree.caret))
+            else:
+                remarks.append(f)  # symbols on their own (a legend), nothing claimed
+            previous, open_chain = None, False
+            continue
+        try:
+            chains = builder.chains(tree)
+        except Unsupported as e:
+            bad.append(Unreadable(f, f.line, f.col, str(e)))
+            previous, open_chain = None, False
+            continue
+        made: list[Statement] = []
+        template = _template(chains)
+        for n, ch in enumerate(chains):
+            if template is not None and ch is template[0]:
+                continue
+            st = Statement(f, list(ch.members), list(ch.rels))
+            if ch.leading or (n == 0 and open_chain and f.kind in ("bare", "display") and not ch.leading):
+                if previous is not None and previous.members:
+                    st.members.insert(0, previous.members[-1])
+                    if not ch.leading:
+                        st.rels.insert(0, "=")
+                    st.anchored = True
+                    st.subject = previous.subject
+                elif ch.leading:
+                    st.rels.pop(0)
+            if f.kind == "vector" and f.rows and n == 0:
+                st = _vector(st, [rows.get(r) for r in f.rows])
+            if ch.trailing and st.rels and len(st.rels) >= len(st.members):
+                st.rels.pop()
+            made.append(st)
+        if template is not None:
+            made = _expand(made, template[1])
+        for letter, lo, hi in f.ranges:
+            made = _expand(made, (letter, list(range(lo, hi + 1))))
+        for st in made:
+            _resolve_dittos(st, history)
+            history.append(st)
+        for st in made:
+            if st.rels:
+                out.append(st)
+            else:
+                remarks.append(f)
+        with_relations = [st for st in made if st.rels]
+        if with_relations:  # a remark in between (σ(1 − σ)) does not break a chain
+            previous = with_relations[-1]
+            rows[index] = with_relations[0]
+            open_chain = bool(chains) and chains[-1].trailing
+    _unranged_templates(out)
+    _layer_labels(out)
+    for st in out:  # a + b + \dots + z: written out where the pattern is plain
+        st.members = [Member(fill_all(m.node), m.start, m.end) for m in st.members]
+    return out, bad, remarks
+
+
+def _unranged_templates(stmts: list[Statement]) -> None:
+    r"""`p_k = e^{z_k} / \sum_j e^{z_j}` with no range for k: one copy for each k at which the note names
+    p (p_1, p_2, p_3), when k is not also the index of a sum in it."""
+    names = {r.tokens for st in stmts for m in st.members for r in refs(m.node)}
+    # names the note defines in symbols itself (o_1 = W_i x_0 + …): a general formula does not redefine them
+    defined = {st.members[0].node.tokens for st in stmts if len(st.members) > 1 and isinstance(st.members[0].node, Ref)
+               and st.rels[:1] == ["="] and not is_numeric(st.members[1].node)}
+    result: list[Statement] = []
+    for st in stmts:
+        first = st.members[0].node if st.members else None
+        if st.index is None and not st.anchored and isinstance(first, Ref) and st.rels[:1] == ["="]:
+            letters = {t[-1] for t in first.tokens if t[-1:].islower() and (len(t) == 1 or len(t) == 2)}
+            found = [(letter, [k for k in range(100) if isinstance(r := substitute_index(first, letter, k), Ref)
+                               and r.tokens != first.tokens and r.tokens in names and r.tokens not in defined])
+                     for letter in sorted(letters) if first.tokens != (letter,)]
+            found = [(letter, ks) for letter, ks in found if len(ks) >= 2]
+            if len(found) == 1 and not _summed_over(st, found[0][0]):
+                result.extend(_expand([st], found[0]))
+                continue
+        result.append(st)
+    stmts[:] = result
+
+
+def _summed_over(st: Statement, letter: str) -> bool:
+    from .ir import BigSum, walk
+
+    return any(isinstance(x, BigSum) and x.sub is not None and (letter,) in {r.tokens for r in refs(x.sub)}
+               for m in st.members for x in walk(m.node))
+
+
+def _layer_labels(stmts: list[Statement]) -> None:
+    """k^1 and k^2 in one note are two kernels, not a square: a letter written with two different
+    numeric superscripts has layer labels, everywhere in the note."""
+    powers: dict[str, set[int]] = {}
+    for st in stmts:
+        for m in st.members:
+            for r in refs(m.node):
+                if r.power is not None and r.tokens:
+                    powers.setdefault(_base(r), set()).add(r.power)
+    labelled = {b for b, ps in powers.items() if len(ps) > 1}
+    if not labelled:
+        return
+
+    def relabel(node):
+        if isinstance(node, Ref) and node.power is not None and _base(node) in labelled:
+            return Ref(node.tokens + (f"^{node.power}",), node.tex, node.hat)
+        return node
+
+    for st in stmts:
+        st.members = [Member(map_nodes(m.node, relabel), m.start, m.end) for m in st.members]
+        if st.subject is not None:
+            st.subject = Member(map_nodes(st.subject.node, relabel), st.subject.start, st.subject.end)
+
+
+def _base(r: Ref) -> str:
+    return "".join(ch for ch in r.tokens[0] if not ch.isdigit())
+
+
+def map_nodes(node, f):
+    """The node with f applied to every part, bottom up."""
+    if hasattr(node, "__dataclass_fields__") and not isinstance(node, Member):
+        changes = {}
+        for name in node.__dataclass_fields__:
+            child = getattr(node, name)
+            if isinstance(child, tuple):
+                new = tuple(tuple(map_nodes(x, f) for x in c) if isinstance(c, tuple) else map_nodes(c, f)
+                            for c in child)
+            elif hasattr(child, "__dataclass_fields__") and not isinstance(child, Chain):
+                new = map_nodes(child, f)
+            else:
+                continue
+            if new != child:
+                changes[name] = new
+        if changes:
+            node = dataclasses.replace(node, **changes)
+    return f(node)
+
+
+_RELATION = re.compile(r"=|\\(rightarrow|to|Rightarrow|approx|implies|leftarrow|gets)(?![a-zA-Z])|→|←")
+
+
+def _has_relation(text: str) -> bool:
+    return bool(_RELATION.search(text))
+
+
+def _resolve_dittos(st: Statement, history: list[Statement]) -> None:
+    """`// // [x_2]`: each ditto mark repeats the factor in the same place of the line above (the
+    nearest earlier line with a product of as many factors of the same kinds)."""
+    for n, m in enumerate(st.members):
+        fs = factors(m.node)
+        if not any(isinstance(f, Opaque) and f.ditto for f in fs):
+            continue
+        source = _ditto_source(fs, history)
+        if source is None:
+            continue
+        filled = [source[k] if isinstance(f, Opaque) and f.ditto else f for k, f in enumerate(fs)]
+        node = filled[0]
+        for f in filled[1:]:
+            node = Op("*", (node, f))
+        st.members[n] = Member(node, m.start, m.end)
+
+
+def _kind(f) -> str:
+    return "derivative" if isinstance(f, Deriv) else "value"
+
+
+def _ditto_source(fs: list, history: list[Statement]) -> list | None:
+    kinds = [None if isinstance(f, Opaque) and f.ditto else _kind(f) for f in fs]
+    for earlier in reversed(history[-12:]):
+        best = None
+        for m in earlier.members:
+            gs = factors(m.node)
+            if len(gs) != len(fs) or any(isinstance(g, Opaque) for g in gs):
+                continue
+            if all(k is None or k == _kind(g) for k, g in zip(kinds, gs)):
+                best = gs
+        if best is not None:
+            return best
+    return None
+
+
+def _vector(st: Statement, rows: list[Statement | None]) -> Statement:
+    """`\\begin{aligned} z_1 = … \\\\ z_2 = … \\end{aligned} = W x + b`: the rows' left sides as a column."""
+    heads = [r.members[0] for r in rows if r is not None and r.members]
+    if not heads:
+        return st
+    column = Matrix(tuple((h.node,) for h in heads))
+    first = Member(column, heads[0].start, heads[-1].end)
+    members = [first] + [m for m in st.members if m is not st.members[0]] if st.anchored else [first] + st.members
+    rels = st.rels if st.anchored else ["="] + st.rels
+    return Statement(st.formula, members, rels, True, st.index, st.notes, first)
+
+
+def _template(chains: list[Chain]) -> tuple[Chain, tuple[str, list[int]]] | None:
+    """A trailing `(i = 1, 2, 3)` makes the formula a template for each value."""
+    for ch in chains:
+        if len(ch.members) == 1 and not ch.rels and isinstance(ch.members[0].node, Paren):
+            items = ch.members[0].node.items
+            if items and isinstance(items[0], Relation):
+                rel = items[0].chain
+                if len(rel.members) == 2 and isinstance(rel.members[0].node, Ref) \
+                        and isinstance(rel.members[1].node, Num):
+                    letter = rel.members[0].node.tokens[0]
+                    values = [int(rel.members[1].node.value)]
+                    values += [int(i.value) for i in items[1:] if isinstance(i, Num)]
+                    return ch, (letter, values)
+    return None
+
+
+def _expand(made: list[Statement], template: tuple[str, list[int]]) -> list[Statement]:
+    letter, values = template
+    out = []
+    for st in made:
+        for k in values:
+            members = [Member(substitute_index(m.node, letter, k), m.start, m.end) for m in st.members]
+            out.append(Statement(st.formula, members, list(st.rels), st.anchored, (letter, k)))
+            out[-1].subject = members[0] if not st.anchored else st.subject
+    return out
+
+
+def as_number(node) -> Num | None:
+    """A number as written, a negative one included: 0.5, -0.6, (-0.6)."""
+    if isinstance(node, Num):
+        return node
+    if isinstance(node, Paren) and len(node.items) == 1:
+        return as_number(node.items[0])
+    if isinstance(node, Op) and node.kind == "neg":
+        inner = as_number(node.args[0])
+        if inner is not None:
+            return Num(-inner.value, "-" + inner.text, inner.decimals)
+    return None
+
+
+def is_numeric(node) -> bool:
+    """Only numbers and arithmetic: the value is what is written."""
+    if isinstance(node, Num):
+        return True
+    if (parts := indicator(node)) is not None:  # (…) \mathbf{1}[0.51 = 0.68]
+        return all(p is None or is_numeric(p) for p in parts[:3])
+    if isinstance(node, Matrix):
+        return all(is_numeric(e) for row in node.rows for e in row)
+    if isinstance(node, Op):
+        return all(is_numeric(a) for a in node.args)
+    if isinstance(node, Paren):
+        return len(node.items) == 1 and is_numeric(node.items[0])
+    if isinstance(node, Juxt):
+        return is_numeric(node.left) and is_numeric(node.right) or _numeric_call(node)
+    from .ir import Exp
+
+    if isinstance(node, Exp):
+        return is_numeric(node.arg)
+    return False
+
+
+def _numeric_call(node: Juxt) -> bool:
+    from .ir import Func
+
+    left = node.left
+    name_ok = isinstance(left, Func) or (isinstance(left, Ref) and left.tokens in (("sigma",), ("sigmoid",), ("S",)))
+    if isinstance(left, Func) and left.name in ("max", "min") and isinstance(node.right, Paren):
+        return bool(node.right.items) and all(is_numeric(i) for i in node.right.items)
+    return name_ok and isinstance(node.right, Paren) and len(node.right.items) == 1 and is_numeric(node.right.items[0])
+
+
+def refs(node) -> list[Ref]:
+    """Every name in a node."""
+    out: list[Ref] = []
+
+    def walk(n):
+        if isinstance(n, Ref):
+            out.append(n)
+        elif isinstance(n, Tree):
+            return
+        elif hasattr(n, "__dataclass_fields__"):
+            for name in n.__dataclass_fields__:
+                walk(getattr(n, name))
+        elif isinstance(n, (tuple, list)):
+            for x in n:
+                walk(x)
+
+    walk(node)
+    return out
