@@ -7,39 +7,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import NoteError
-from .judge.claims import Checker, Verdict
+from .judge.claims import Checker
+from .judge.verdict import Stage, Status, Verdict
 from .model.note_model import NoteModel
 from .read.segment import read_note
 from .read.statements import Statement, statements
+from .report import STATUSES, NoteReport
 
-STATUSES = ("correct", "wrong", "warning", "unverifiable")
+__all__ = ["STATUSES", "NoteReport", "Verdict", "verify_file", "verify_text"]
+
 MAX_BYTES = 2_000_000
-
-
-@dataclass
-class NoteReport:
-    path: str
-    verdicts: list[Verdict]
-    math_lines: int
-    checked_lines: int
-    remark_lines: int
-    readings: list[str] = field(default_factory=list)
-
-    @property
-    def summary(self) -> dict[str, int]:
-        return {s: sum(1 for v in self.verdicts if v.status == s) for s in STATUSES}
-
-    @property
-    def share_checked(self) -> float:
-        return self.checked_lines / self.math_lines if self.math_lines else 1.0
-
-    @property
-    def has_wrong(self) -> bool:
-        return any(v.status == "wrong" for v in self.verdicts)
 
 
 def verify_text(path: str, text: str, aliases: dict[str, str] | None = None) -> NoteReport:
@@ -54,17 +34,18 @@ def verify_text(path: str, text: str, aliases: dict[str, str] | None = None) -> 
     for st in stmts:
         got = checker.judge(st)
         verdicts.extend(got)
-        if not got or any(v.status != "unverifiable" for v in got):
+        if not got or any(v.status != Status.UNVERIFIABLE for v in got):
             read_lines.update(_lines(st))
     for f in model.findings:
-        verdicts.append(Verdict(f.line, 1, f.status, note.line_text(f.line).strip(), None, f.message, "values"))
+        verdicts.append(Verdict(f.line, 1, Status(f.status), note.line_text(f.line).strip(), None, f.message,
+                                Stage.VALUES))
     for u in unreadable:
-        verdicts.append(Verdict(u.line, u.col, "unverifiable", note.line_text(u.line).strip(), None,
-                                f"cannot read this formula: {u.message}", "parsing"))
+        verdicts.append(Verdict(u.line, u.col, Status.UNVERIFIABLE, note.line_text(u.line).strip(), None,
+                                f"cannot read this formula: {u.message}", Stage.PARSING))
     verdicts.sort(key=lambda v: (v.line, v.col))
     claim_lines = {v.line for v in verdicts}
     unverifiable_lines = {line for line in claim_lines
-                          if all(v.status == "unverifiable" for v in verdicts if v.line == line)}
+                          if all(v.status == Status.UNVERIFIABLE for v in verdicts if v.line == line)}
     checked = (read_lines | claim_lines) - unverifiable_lines
     remark_only = {f.line for f in remarks} - checked - unverifiable_lines
     return NoteReport(path, verdicts, len(checked | unverifiable_lines), len(checked), len(remark_only),

@@ -2,10 +2,37 @@
 
 from __future__ import annotations
 
-from . import STATUSES, NoteReport
+from dataclasses import dataclass, field
 
-MARKS = {"correct": "ok", "wrong": "WRONG", "warning": "warn", "unverifiable": "?"}
-SYMBOLS = {"correct": "✓", "wrong": "✗", "warning": "!", "unverifiable": "?"}
+from ..output.marker import MARKER, mark
+from .judge.verdict import Status, Verdict
+
+STATUSES = tuple(Status)  # correct, wrong, warning, unverifiable: the order of every summary
+
+MARKS = {Status.CORRECT: "ok", Status.WRONG: "WRONG", Status.WARNING: "warn", Status.UNVERIFIABLE: "?"}
+SYMBOLS = {Status.CORRECT: "✓", Status.WRONG: "✗", Status.WARNING: "!", Status.UNVERIFIABLE: "?"}
+
+
+@dataclass
+class NoteReport:
+    path: str
+    verdicts: list[Verdict]
+    math_lines: int
+    checked_lines: int
+    remark_lines: int
+    readings: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        return {s.value: sum(1 for v in self.verdicts if v.status == s) for s in STATUSES}
+
+    @property
+    def share_checked(self) -> float:
+        return self.checked_lines / self.math_lines if self.math_lines else 1.0
+
+    @property
+    def has_wrong(self) -> bool:
+        return any(v.status == Status.WRONG for v in self.verdicts)
 
 
 def summary_line(r: NoteReport) -> str:
@@ -28,7 +55,7 @@ def to_text(reports: list[NoteReport], errors: list[tuple[str, str]], verbose: b
     for r in reports:
         out.append(summary_line(r))
         for v in r.verdicts:
-            if v.status == "correct" and not verbose:
+            if v.status == Status.CORRECT and not verbose:
                 continue
             expected = f"  expected {v.expected}" if v.expected else ""
             out.append(f"  {v.line:>4}:{v.col:<4} {MARKS[v.status]:<5} {_clip(v.source, 70)}")
@@ -72,13 +99,13 @@ def annotated(r: NoteReport, text: str) -> str:
     for line, vs in sorted(by_line.items()):
         target = insert_after.get(line, line)
         for v in vs:
-            if v.status == "correct":
+            if v.status == Status.CORRECT:
                 continue
             expected = f" Expected: `{v.expected}`." if v.expected else ""
             pending.setdefault(target, []).append(
                 f"> {SYMBOLS[v.status]} **{v.status}** (line {v.line}): {v.message}.{expected}")
-        if all(v.status == "correct" for v in vs):
-            pending.setdefault(target, []).append(f"> {SYMBOLS['correct']} line {line} checked")
+        if all(v.status == Status.CORRECT for v in vs):
+            pending.setdefault(target, []).append(f"> {SYMBOLS[Status.CORRECT]} line {line} checked")
     out = []
     for n, line in enumerate(lines, start=1):
         out.append(line)
@@ -86,8 +113,6 @@ def annotated(r: NoteReport, text: str) -> str:
             out.append("")
             out.extend(pending[n])
             out.append("")
-    from ..output.marker import MARKER, mark  # the mark that lets a later run replace this copy
-
     return mark("\n".join(out), f"{MARKER} (derive verify --format md): {summary_line(r)}")
 
 

@@ -9,7 +9,7 @@ from typing import Callable
 import mpmath
 
 from ..model.to_sympy import Unverifiable
-from ..read.ir import Exp, Func, Juxt, Num, Op, Paren, Ref, indicator
+from ..read.ir import Exp, Func, Juxt, Matrix, Num, Op, Paren, Ref, indicator
 
 iv = mpmath.iv
 
@@ -99,8 +99,6 @@ def _eval(node, num, m):
         holds = {"=": x == y, ">": x > y, "<": x < y, ">=": x >= y, "<=": x <= y}[rel]
         bracket = num(Num(Fraction(int(holds)), "", 0))
         return bracket if before is None else _combine("*", _eval(before, num, m), bracket)
-    from ..read.ir import Matrix
-
     if isinstance(node, Matrix):
         return Mat([[_eval(e, num, m) for e in row] for row in node.rows])
     if isinstance(node, Paren) and len(node.items) == 1:

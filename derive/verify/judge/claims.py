@@ -15,12 +15,13 @@ import random
 import signal
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import mpmath
 import sympy as sp
 
+from ...algebra import Sigmoid
 from ...document.printing import TeacherText
+from ..model.aliases import orphans
 from ..model.calculus import Calculus
 from ..model.evaluate import PRECISION
 from ..model.note_model import NoteModel
@@ -28,23 +29,15 @@ from ..model.to_sympy import Dv, Iverson, PDv, Unverifiable, to_sympy
 from ..model.values import fill_in
 from ..read.ir import Declare, Juxt, Member, Paren, Ref
 from ..read.names import display
-from ..read.statements import Statement, as_number, is_numeric
+from ..read.statements import Statement, as_number, is_numeric, refs
+from .diagnose import diagnose, diagnose_update, fix_one_factor, named_derivative, sigmoid_form
+from .numeric_claims import judge_numbers
+from .verdict import Stage, Verdict, correct, unverifiable, wrong
 
 TIME_LIMIT = 2.0   # seconds per claim
 POINTS = 3         # random points for a symbolic identity
 PIECEWISE = (sp.Heaviside, sp.Max, sp.Min, Iverson)  # functions whose identities random points may not see
 TOLERANCE = mpmath.mpf("1e-25")
-
-
-@dataclass
-class Verdict:
-    line: int
-    col: int
-    status: str                 # correct | wrong | warning | unverifiable
-    source: str
-    expected: str | None
-    message: str
-    stage: str = ""             # what decided: definitions, random points, arithmetic, values
 
 
 class TimeLimit(Exception):
@@ -96,20 +89,18 @@ class Checker:
             source, line, col = self._source(st, left, right, i)
             try:
                 with time_limit(TIME_LIMIT):
-                    v = self._judge_pair(st, i, left, rel, right)
+                    j = self._judge_pair(st, i, left, rel, right)
             except TimeLimit:
-                v = ("unverifiable", None, f"took longer than {TIME_LIMIT:g} s to check", "time limit")
+                j = unverifiable(Stage.TIME_LIMIT, f"took longer than {TIME_LIMIT:g} s to check")
             except Unverifiable as e:
-                v = ("unverifiable", None, str(e), "reading")
+                j = unverifiable(Stage.READING, str(e))
             except (ZeroDivisionError, ValueError, OverflowError, TypeError) as e:
-                v = ("unverifiable", None, f"cannot be evaluated ({type(e).__name__})", "evaluation")
+                j = unverifiable(Stage.EVALUATION, f"cannot be evaluated ({type(e).__name__})")
             except (ArithmeticError, AttributeError, KeyError, IndexError, RecursionError, sp.SympifyError) as e:
                 # notes are untrusted input: one claim the checker cannot handle must not stop the others
-                v = ("unverifiable", None, f"could not be checked ({type(e).__name__}: {e})", "error")
-            if v is None:
-                continue
-            status, expected, message, stage = v
-            out.append(Verdict(line, col, status, source, expected, message, stage))
+                j = unverifiable(Stage.ERROR, f"could not be checked ({type(e).__name__}: {e})")
+            if j is not None:
+                out.append(Verdict.of(j, line, col, source))
         return out
 
     def _source(self, st: Statement, left: Member, right: Member, i: int) -> tuple[str, int, int]:
@@ -188,29 +179,24 @@ class Checker:
         self._known(eb)
         ra, rb = self.resolve(ea), self.resolve(eb)
         if self.equal(ra, rb):
-            return "correct", None, "equal as functions of the note's inputs and parameters", "random points"
-        from .diagnose import diagnose, fix_one_factor
-
+            return correct(Stage.POINTS, "equal as functions of the note's inputs and parameters")
         if subject is not None and subject is not a:
             es = self.sym(subject)
             rs = self.resolve(es)
             if self.equal(rb, rs):  # this step is right: the one before it is off
-                return "correct", None, f"equals {self.text_of(self.named(es))}; the step before it is off", \
-                    "random points"
+                return correct(Stage.POINTS, f"equals {self.text_of(self.named(es))}; the step before it is off")
             fixed = fix_one_factor(self, rs, a, b)
             if fixed:
-                return "wrong", self.text_of(self.named(es)), fixed, "random points"
+                return wrong(Stage.POINTS, fixed, self.text_of(self.named(es)))
         if self.kink:
-            return "wrong", self.shown(ea), "equal only where every ReLU or max passes its input on; at the note's " \
-                "own values a unit is off and the two sides differ", "note's values"
+            return wrong(Stage.NOTE_VALUES, "equal only where every ReLU or max passes its input on; at the note's "
+                                            "own values a unit is off and the two sides differ", self.shown(ea))
         reason = diagnose(self, ea, eb, ra, rb, (a, b))
-        return "wrong", self.shown(ea), reason, "random points"
+        return wrong(Stage.POINTS, reason, self.shown(ea))
 
     def _placeholder(self, e: sp.Expr) -> sp.Symbol | None:
         """`S(x)(1 - S(x))`, x tied to nothing (or to the input vector): x is a placeholder for the
         argument of the function, when it appears only inside calls."""
-        from ...algebra import Sigmoid
-
         loose = self._lonely() | {self.model.quantities[k].symbol for k in self.model.declared_vectors
                                   if k in self.model.quantities}
         free = [s for s in e.free_symbols if s in loose]
@@ -222,9 +208,6 @@ class Checker:
 
     def _instantiate(self, ea: sp.Expr, eb: sp.Expr, x: sp.Symbol):
         """Read the placeholder as each argument the other side applies a sigmoid or e^ to."""
-        from ...algebra import Sigmoid
-        from .diagnose import diagnose
-
         ra = self.resolve(ea)
         candidates = []
         for atom in sorted(ea.atoms(Sigmoid, sp.exp) | self.expand(ea).atoms(Sigmoid, sp.exp), key=str):
@@ -236,10 +219,10 @@ class Checker:
             self._known(trial)
             reading = f"reading {name} as {self.text_of(self.pretty(c))}"
             if self.equal(ra, trial):
-                return "correct", None, f"{reading}: equal as functions of the inputs and parameters", "random points"
+                return correct(Stage.POINTS, f"{reading}: equal as functions of the inputs and parameters")
             reason = diagnose(self, ea, eb, ra, trial)
             if "factor" in reason or "sign" in reason:
-                return "wrong", self.shown(ea), f"{reading}, {reason}", "random points"
+                return wrong(Stage.POINTS, f"{reading}, {reason}", self.shown(ea))
         raise Unverifiable(f"{name} stands for no quantity of the note here")
 
     def pretty(self, e: sp.Expr) -> sp.Expr:
@@ -271,15 +254,15 @@ class Checker:
             self._known(y)
             rx, ry = self.resolve(x), self.resolve(y)
             if not self.equal(rx, ry):
-                return "wrong", self.text_of(x), f"the entries {self.text_of(x)} and {self.text_of(y)} differ", \
-                    "random points"
-        return "correct", None, "equal entry by entry", "random points"
+                return wrong(Stage.POINTS, f"the entries {self.text_of(x)} and {self.text_of(y)} differ",
+                             self.text_of(x))
+        return correct(Stage.POINTS, "equal entry by entry")
 
     def _symbolic_values(self, ea, eb):
         ra, rb = self.resolve(ea), self.resolve(eb)
         if self.equal(ra, rb):
-            return "correct", None, "equal as functions of the note's inputs and parameters", "random points"
-        return "wrong", self.text_of(ea), "not equal", "random points"
+            return correct(Stage.POINTS, "equal as functions of the note's inputs and parameters")
+        return wrong(Stage.POINTS, "not equal", self.text_of(ea))
 
     def _delta(self, ref: Ref):
         """δ^{(2)} = (a^{(2)} − y) a^{(2)}(1 − a^{(2)}): an error signal defined by a formula is, by the
@@ -299,13 +282,11 @@ class Checker:
                   if d.symbol in q.definition.free_symbols and (w := self._signal_of(d)) is not None}
         claim = self.resolve(q.definition.xreplace(others))
         if self.equal(claim, expected):
-            return "correct", None, f"{display(q.key)} is {shown}, as an error signal is", "random points"
-        from .diagnose import diagnose
-
+            return correct(Stage.POINTS, f"{display(q.key)} is {shown}, as an error signal is")
         reason = diagnose(self, PDv(loss, z.symbol), q.definition, expected, claim)
         reason = "" if reason.startswith("the two sides differ") else f": {reason}"
-        return "wrong", self.shown(PDv(loss, z.symbol)), \
-            f"an error signal {display(q.key)} is {shown}, and this formula is not that{reason}", "random points"
+        return wrong(Stage.POINTS, f"an error signal {display(q.key)} is {shown}, and this formula is not that{reason}",
+                     self.shown(PDv(loss, z.symbol)))
 
     def _signal_of(self, q):
         """The pre-activation z whose ∂L/∂z the error signal q (δ…, defined by a formula) stands for."""
@@ -335,11 +316,9 @@ class Checker:
         loss = m.quantities[m.loss].symbol
         expected = q.symbol - lr.symbol * self.resolve(Dv(loss, q.symbol))
         if self.equal(claim, expected):
-            return "correct", None, f"the gradient-descent update of {display(q.key)}", "random points"
-        from .diagnose import diagnose_update
-
-        return "wrong", f"{display(q.key)} - {display(lr.key)}*d{display(m.loss)}/d{display(q.key)}", \
-            diagnose_update(self, q, lr, loss, claim), "random points"
+            return correct(Stage.POINTS, f"the gradient-descent update of {display(q.key)}")
+        expected_update = f"{display(q.key)} - {display(lr.key)}*d{display(m.loss)}/d{display(q.key)}"
+        return wrong(Stage.POINTS, diagnose_update(self, q, lr, loss, claim), expected_update)
 
     def _dependency(self, st, b):
         """L = L(w_1, …, b_3): the loss depends on each of these."""
@@ -350,8 +329,8 @@ class Checker:
                    if (r := self.model.resolve(x, line=self.line)) is None or (r.symbol not in deps and r is not q
                                                                                and not self._upstream(r, q))]
         if missing:
-            return "wrong", None, f"{display(q.key)} does not depend on {', '.join(missing)}", "definitions"
-        return "correct", None, f"{display(q.key)} depends on each of these", "definitions"
+            return wrong(Stage.DEFINITIONS, f"{display(q.key)} does not depend on {', '.join(missing)}")
+        return correct(Stage.DEFINITIONS, f"{display(q.key)} depends on each of these")
 
     def _upstream(self, r, q) -> bool:
         """r is a quantity q is computed from."""
@@ -360,8 +339,6 @@ class Checker:
     # numeric ----------------------------------------------------------------------------------
 
     def _numeric(self, a, b, subject, st):
-        from .numeric_claims import judge_numbers
-
         return judge_numbers(self, a, b, subject, st)
 
     # --- the machinery --------------------------------------------------------------------------
@@ -388,8 +365,6 @@ class Checker:
 
     def _lonely(self) -> set:
         if not hasattr(self, "_lonely_cache"):
-            from ..model.aliases import orphans
-
             keys = orphans(self.model)
             lr = self.model.learning_rate()
             self._lonely_cache = {self.model.quantities[k].symbol for k in keys
@@ -470,15 +445,11 @@ class Checker:
 
     def named(self, expr: sp.Expr) -> sp.Expr:
         """Derivatives written back in the note's own names (a(1 - a) for σ' where a = σ(z))."""
-        from .diagnose import named_derivative
-
         return expr.xreplace({d: named_derivative(self, d.args[0], d.args[1]) for d in expr.atoms(Dv)})
 
     def shown(self, expr: sp.Expr) -> str:
         """An expected expression as the note would write it: derivatives worked out in its names, a
         sigmoid's derivative as σ(1 − σ), definitions folded back into the names they were given."""
-        from .diagnose import sigmoid_form
-
         return self.text_of(self.pretty(sigmoid_form(self.named(expr))))
 
     def text_of(self, expr) -> str:
@@ -526,8 +497,6 @@ def _where(text: str, offset: int) -> tuple[int, int]:
 
 def _remark(node, model) -> bool:
     """`→ constant`, `→ loss function`: words after an arrow, not a quantity."""
-    from ..read.statements import refs
-
     rs = refs(node)
     return bool(rs) and all(len("".join(r.tokens)) > 2 and model.resolve(r) is not None
                             and model.resolve(r).key not in _used_keys(model) for r in rs)
@@ -539,8 +508,6 @@ def _used_keys(model) -> set:
         for _, left, rel, right in st.pairs:
             if rel != "->":
                 for n in (left.node, right.node):
-                    from ..read.statements import refs
-
                     for r in refs(n):
                         q = model.resolve(r)
                         if q is not None:
@@ -549,8 +516,6 @@ def _used_keys(model) -> set:
 
 
 def _mentions_self(target: Ref, rhs, model) -> bool:
-    from ..read.statements import refs
-
     q = model.resolve(target)
     base = Ref(tuple(t for t in target.tokens if t.lower() not in ("new", "^new")), target.tex)
     qb = model.resolve(base)

@@ -9,6 +9,7 @@ import sympy as sp
 
 from ...algebra import Sigmoid
 from ..model.to_sympy import Dv, Unverifiable
+from ..read.ir import factors
 from ..read.names import display
 
 TOL = mpmath.mpf("1e-12")  # diagnosis compares values already judged unequal; a looser match is enough
@@ -41,7 +42,8 @@ def diagnose(ck, claimed_left, claimed_right, expected, claim, nodes=None) -> st
         return "the sign is wrong"
     if all(x != 0 for x in e):
         ratio = [y / x for x, y in zip(e, c)]
-        for k, word in ((2, "twice"), (mpmath.mpf(1) / 2, "half"), (4, "four times"), (mpmath.mpf(1) / 4, "a quarter of")):
+        for k, word in ((2, "twice"), (mpmath.mpf(1) / 2, "half"), (4, "four times"),
+                        (mpmath.mpf(1) / 4, "a quarter of")):
             if _close(ratio, [k] * len(ratio)):
                 return f"this is {word} the right value: a factor 2 or ½ went astray"
         factor = _single_factor(ck, ratio, (expected, claim))
@@ -84,8 +86,6 @@ def _single_factor(ck, ratio, exprs=()) -> str:
 def fix_one_factor(ck, target, left_node, right_node) -> str:
     """The values written beside a chain of derivatives, factor for factor: the one factor that,
     replaced by its derivative, makes the product right."""
-    from ..read.ir import factors
-
     lf, rf = factors(left_node), factors(right_node)
     if len(lf) != len(rf) or len(lf) < 2:
         return ""
@@ -104,8 +104,6 @@ def fix_one_factor(ck, target, left_node, right_node) -> str:
 def _factor_by_factor(ck, left_node, right_node) -> str:
     """A chain of derivatives and its values written side by side, factor for factor: say which
     factors disagree."""
-    from ..read.ir import factors
-
     lf, rf = factors(left_node), factors(right_node)
     if len(lf) != len(rf) or len(lf) < 2:
         return ""
@@ -204,8 +202,6 @@ def named_derivative(ck, of: sp.Expr, wrt: sp.Expr) -> sp.Expr:
 def sigmoid_form(e: sp.Expr) -> sp.Expr:
     """e^{-u} (1 + e^{-u})^{-2}, the derivative of a sigmoid written out, as σ(u)(1 − σ(u)): the form
     a teacher writes, and one the note's names fold into (output(1 − output))."""
-    from ...algebra import Sigmoid
-
     def rewrite(m):
         if not m.is_Mul:
             return m

@@ -9,9 +9,12 @@ parameters. A claim one unit off in its last digit is a warning; beyond that it 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import mpmath
 import sympy as sp
 
+from ..model.aliases import _definition_form, orphans
 from ..model.evaluate import PRECISION, evaluate
 from ..model.to_sympy import Unverifiable
 from ..read.align import align, normalize
@@ -19,6 +22,7 @@ from ..read.ir import Matrix, Num, Ref
 from ..read.names import display
 from ..read.statements import as_number, is_numeric
 from . import arith
+from .verdict import SEVERITY, Judgement, Stage, Status, correct, warning, wrong
 
 EPS = mpmath.mpf("1e-20")
 HALF = mpmath.mpf("0.5")
@@ -131,8 +135,6 @@ def _gives_values(ck, a, b) -> bool:
 
 
 def _orphans(ck):
-    from ..model.aliases import orphans
-
     return orphans(ck.model)
 
 
@@ -149,16 +151,16 @@ def _against_exact(ck, x, r: Num, a):
     d = _ulps(x, r)
     exact = fmt(x, r.decimals + 2)
     if d <= HALF + EPS:
-        return "correct", None, f"exact value {fmt(x)}", "values"
+        return correct(Stage.VALUES, f"exact value {fmt(x)}")
     other = _matches_other(ck, r, a)
     if d <= 1 + EPS and r.decimals >= 2:
-        return "warning", fmt(x, r.decimals), f"last digit: the exact value {exact} rounds to {fmt(x, r.decimals)}", \
-            "values"
+        return warning(Stage.VALUES, f"last digit: the exact value {exact} rounds to {fmt(x, r.decimals)}",
+                       fmt(x, r.decimals))
     why = f"the exact value is {exact}"
     if other:
         why += f"; {r.text} is the value of {other}"
     why += _follows(ck, a, r)
-    return "wrong", fmt(x, r.decimals), why, "values"
+    return wrong(Stage.VALUES, why, fmt(x, r.decimals))
 
 
 def _follows(ck, a, r: Num) -> str:
@@ -207,7 +209,7 @@ def _substitution(ck, a, b, x):
     model = ck.model
     box = arith.interval(b, lambda n: is_rounded(model, n))
     if arith.contains(box, x) or abs(arith.exact(b) - x) <= EPS * max(1, abs(x)):
-        return "correct", None, f"the numbers put in give {fmt(x)}", "values"
+        return correct(Stage.VALUES, f"the numbers put in give {fmt(x)}")
     slips, wrongs = [], []
     for name, num in _line_up(ck, a, b):
         if not isinstance(num, Num):
@@ -228,10 +230,11 @@ def _substitution(ck, a, b, x):
         elif d > HALF + EPS and not (not is_rounded(model, num) and d == 0):
             wrongs.append(f"{label} is {fmt(v)}, written {num.text}")
     if wrongs:
-        return "wrong", fmt(x), "; ".join(wrongs) + f" (so the value is {fmt(x)}, not {fmt(arith.exact(b))})", "values"
+        return wrong(Stage.VALUES, "; ".join(wrongs) + f" (so the value is {fmt(x)}, not {fmt(arith.exact(b))})",
+                     fmt(x))
     if slips:
-        return "warning", fmt(x), "; ".join(slips), "values"
-    return "wrong", fmt(x), f"the numbers give {fmt(arith.exact(b))}; the exact value is {fmt(x)}", "values"
+        return warning(Stage.VALUES, "; ".join(slips), fmt(x))
+    return wrong(Stage.VALUES, f"the numbers give {fmt(arith.exact(b))}; the exact value is {fmt(x)}", fmt(x))
 
 
 def _own_value(ck, q):
@@ -248,8 +251,6 @@ def _own_value(ck, q):
 def _line_up(ck, a, b) -> list:
     """What each number in b stands for: by a's definition, or by an earlier chain about the same
     thing (∂total/∂w5 = ∂total/∂out × ∂out/∂net × ∂net/∂w5, then = 0.741 × 0.186 × 0.593)."""
-    from ..model.aliases import _definition_form
-
     model = ck.model
     prefer = getattr(model, "prefer", None)
     def useful(pairs) -> bool:
@@ -290,12 +291,12 @@ def _arithmetic(ck, a, b, subject):
         if not isinstance(b, Num):
             other = arith.interval(b, rounded)
             if arith.overlaps(box, other.a, other.b):
-                return "correct", None, "the two sides agree", "arithmetic"
-            return "wrong", fmt(v), f"{fmt(v)} on the left, {fmt(arith.exact(b))} on the right", "arithmetic"
-        status, expected, message, stage = decide(v, box, x, b)
-        if status == "wrong" and stage == "values":
-            message += _carried(ck, a)
-        return status, expected, message, stage
+                return correct(Stage.ARITHMETIC, "the two sides agree")
+            return wrong(Stage.ARITHMETIC, f"{fmt(v)} on the left, {fmt(arith.exact(b))} on the right", fmt(v))
+        j = decide(v, box, x, b)
+        if j.status == Status.WRONG and j.stage == Stage.VALUES:
+            j = replace(j, message=j.message + _carried(ck, a))
+        return j
 
 
 def decide(v, box, x, r: Num):
@@ -309,44 +310,42 @@ def decide(v, box, x, r: Num):
     written = fmt(v, r.decimals + 2)
     if x is None:
         if ok_strict:
-            return "correct", None, "arithmetic checked", "arithmetic"
+            return correct(Stage.ARITHMETIC, "arithmetic checked")
         if ok_loose:
-            return "warning", fmt(v, r.decimals), f"the numbers as written give {written}; {r.text} needs " \
-                                                    "unrounded inputs", "arithmetic"
+            return warning(Stage.ARITHMETIC, f"the numbers as written give {written}; {r.text} needs unrounded inputs",
+                           fmt(v, r.decimals))
         if slip:
-            return "warning", fmt(v, r.decimals), f"last digit: the numbers as written give {written}", "arithmetic"
-        return "wrong", fmt(v, r.decimals), f"the numbers as written give {written}", "arithmetic"
+            return warning(Stage.ARITHMETIC, f"last digit: the numbers as written give {written}",
+                           fmt(v, r.decimals))
+        return wrong(Stage.ARITHMETIC, f"the numbers as written give {written}", fmt(v, r.decimals))
     d = _ulps(x, r)
     exact = fmt(x, r.decimals + 2)
     if not (ok_strict or ok_loose or slip):
-        return "wrong", fmt(v, r.decimals), f"the numbers as written give {written} (the exact value is {exact})", \
-            "arithmetic"
+        return wrong(Stage.ARITHMETIC, f"the numbers as written give {written} (the exact value is {exact})",
+                     fmt(v, r.decimals))
     if d <= HALF + EPS:
         if ok_strict or ok_loose:
-            return "correct", None, f"arithmetic and value checked (exact {fmt(x)})", "values"
-        return "warning", fmt(x, r.decimals), f"the value is right (exact {exact}) but the numbers as written " \
-                                              f"give {written}", "arithmetic"
+            return correct(Stage.VALUES, f"arithmetic and value checked (exact {fmt(x)})")
+        return warning(Stage.ARITHMETIC, f"the value is right (exact {exact}) but the numbers as written "
+                                         f"give {written}", fmt(x, r.decimals))
     if d <= 1 + EPS and r.decimals >= 2:
         carried = "the arithmetic is right, but it carries rounded inputs: " if ok_strict else ""
-        return "warning", fmt(x, r.decimals), f"last digit: {carried}the exact value {exact} rounds to " \
-            f"{fmt(x, r.decimals)}", "values"
+        return warning(Stage.VALUES, f"last digit: {carried}the exact value {exact} rounds to {fmt(x, r.decimals)}",
+                       fmt(x, r.decimals))
     if arith.contains(box, x):
-        return "warning", fmt(x, r.decimals), f"computed from rounded values: the exact value is {exact}", "values"
-    return "wrong", fmt(x, r.decimals), "the arithmetic is right, but the value is not (an input or a factor is " \
-        f"off): the exact value is {exact}", "values"
+        return warning(Stage.VALUES, f"computed from rounded values: the exact value is {exact}",
+                       fmt(x, r.decimals))
+    return wrong(Stage.VALUES, "the arithmetic is right, but the value is not (an input or a factor is "
+                               f"off): the exact value is {exact}", fmt(x, r.decimals))
 
 
-SEVERITY = {"correct": 0, "warning": 1, "wrong": 2}
-
-
-def _entries_verdict(results: list[tuple[str, tuple]]) -> tuple:
+def _entries_verdict(results: list[tuple[str, Judgement]]) -> Judgement:
     """One verdict for a matrix: the worst entry's, naming the entries that are off."""
-    worst = max(results, key=lambda r: SEVERITY[r[1][0]])
-    status = worst[1][0]
-    if status == "correct":
-        return "correct", None, f"checked entry by entry ({len(results)} entries)", worst[1][3]
-    bad = [f"entry {where}: {v[2]}" for where, v in results if v[0] == status]
-    return status, worst[1][1], "; ".join(bad[:3]) + ("; …" if len(bad) > 3 else ""), worst[1][3]
+    worst = max(results, key=lambda r: SEVERITY[r[1].status])[1]
+    if worst.status == Status.CORRECT:
+        return correct(worst.stage, f"checked entry by entry ({len(results)} entries)")
+    bad = [f"entry {where}: {j.message}" for where, j in results if j.status == worst.status]
+    return Judgement(worst.status, worst.stage, "; ".join(bad[:3]) + ("; …" if len(bad) > 3 else ""), worst.expected)
 
 
 def _matrix_arithmetic(ck, a, b, v, box, x):
@@ -356,8 +355,8 @@ def _matrix_arithmetic(ck, a, b, v, box, x):
         if not (isinstance(box, arith.Mat) and isinstance(other, arith.Mat)) or box.shape != other.shape:
             raise Unverifiable("matrices of different shapes")
         ok = all(arith.overlaps(p, q.a, q.b) for p, q in zip(box.entries(), other.entries()))
-        return ("correct", None, "the two sides agree entry by entry", "arithmetic") if ok else \
-            ("wrong", None, "the two sides differ in some entries", "arithmetic")
+        return correct(Stage.ARITHMETIC, "the two sides agree entry by entry") if ok else \
+            wrong(Stage.ARITHMETIC, "the two sides differ in some entries")
     if not isinstance(v, arith.Mat) or v.shape != (len(b.rows), len(b.rows[0])):
         raise Unverifiable("matrices of different shapes")
     results = []
@@ -396,11 +395,14 @@ def judge_matrix_values(ck, a, b):
         for i, row in enumerate(b.rows):
             for j, r in enumerate(row):
                 d = _ulps(x[i][j], r)
-                verdict = ("correct", None, "", "values") if d <= HALF + EPS else \
-                    ("warning", fmt(x[i][j], r.decimals), f"last digit: exact {fmt(x[i][j], r.decimals + 2)}",
-                     "values") if d <= 1 + EPS and r.decimals >= 2 else \
-                    ("wrong", fmt(x[i][j], r.decimals), f"exact {fmt(x[i][j], r.decimals + 2)}, written {r.text}",
-                     "values")
+                if d <= HALF + EPS:
+                    verdict = correct(Stage.VALUES, "")
+                elif d <= 1 + EPS and r.decimals >= 2:
+                    verdict = warning(Stage.VALUES, f"last digit: exact {fmt(x[i][j], r.decimals + 2)}",
+                                      fmt(x[i][j], r.decimals))
+                else:
+                    verdict = wrong(Stage.VALUES, f"exact {fmt(x[i][j], r.decimals + 2)}, written {r.text}",
+                                    fmt(x[i][j], r.decimals))
                 results.append((f"({i + 1},{j + 1})", verdict))
         return _entries_verdict(results)
     box = arith.interval(b, rounded)
@@ -410,8 +412,8 @@ def judge_matrix_values(ck, a, b):
            if not arith.overlaps(box.rows[i][j], x[i][j] - EPS * max(1, abs(x[i][j])),
                                  x[i][j] + EPS * max(1, abs(x[i][j])))]
     if not bad:
-        return "correct", None, "the numbers put in give the exact values", "values"
-    return "wrong", None, f"the numbers put in do not give the exact values in entries {', '.join(bad)}", "values"
+        return correct(Stage.VALUES, "the numbers put in give the exact values")
+    return wrong(Stage.VALUES, f"the numbers put in do not give the exact values in entries {', '.join(bad)}")
 
 
 def _carried(ck, a) -> str:
