@@ -14,8 +14,10 @@ from derive.cli.main import main
 from derive.derivation import numeric
 from derive.derivation.numeric import finite_differences
 from derive.document.build import build
+from derive.document.cnn import index_formulas
 from derive.errors import SpecError
-from derive.network.cnn import Conv, Dense, Flatten, Pooling, build_cnn, index_formulas, max_pool_margin
+from derive.network.cnn import Conv, Dense, Flatten, Pooling, build_cnn
+from derive.network.evaluate import max_pool_margin
 from derive.network.sampling import sample_values
 from derive.network.spec import network_from_spec
 from derive.output.render import document_files

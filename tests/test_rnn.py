@@ -16,8 +16,9 @@ from oracles import rnn_numpy, rnn_torch
 from derive import derive, load
 from derive.cli.main import main
 from derive.derivation import numeric
+from derive.document.rnn import bptt_formulas, step_contributions
 from derive.errors import SpecError
-from derive.network.rnn import bptt_formulas, build_rnn, sensitivities, step_contributions
+from derive.network.rnn import build_rnn, sensitivities
 from derive.network.spec import network_from_spec
 
 RTOL, ATOL = 1e-9, 1e-12

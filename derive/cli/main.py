@@ -14,9 +14,9 @@ import click
 from ..derivation import numeric
 from ..derivation.engine import derive
 from ..errors import DeriveError
-from ..network.cnn import TIE_RULE, max_pool_margin
+from ..network.cnn import TIE_RULE
+from ..network.evaluate import kinks, max_pool_margin
 from ..network.examples import EXAMPLES
-from ..network.graph import Activate
 from ..network.sampling import sample_values
 from ..network.spec import learning_rate, load_target
 from ..output.terminal import to_json, to_text
@@ -78,9 +78,9 @@ def gradients(target: str, as_json: bool, check: bool, lr: str | None, steps: in
                 click.echo(f"derive: a max-pooling window (nearly) ties at these values: the loss has a kink there, "
                            f"finite differences straddle it, and the derivative follows the rule: {TIE_RULE}",
                            err=True)
-            kinks = _relu_kinks(net, values)
-            if kinks:
-                click.echo(f"derive: a ReLU's input is (nearly) 0 at these values ({', '.join(kinks[:5])}): the loss "
+            near = kinks(net, values)
+            if near:
+                click.echo(f"derive: a ReLU's input is (nearly) 0 at these values ({', '.join(near[:5])}): the loss "
                            "has a kink there, finite differences straddle it, and the derivative takes ReLU'(0) = 0",
                            err=True)
             return 1
@@ -95,12 +95,6 @@ cli.add_command(build_gallery)
 from .verify import verify  # noqa: E402
 
 cli.add_command(verify)
-
-
-def _relu_kinks(net, values: dict, margin: float = 1e-4) -> list[str]:
-    """The ReLU inputs within `margin` of 0 at these values (where ReLU has no derivative)."""
-    return [q.op.arg for q in net.quantities
-            if isinstance(q.op, Activate) and q.op.fn == "relu" and abs(float(values[q.op.arg])) < margin]
 
 
 RECURSION_LIMIT = 6000  # deep graphs (an RNN over hundreds of steps) recurse once per quantity

@@ -6,7 +6,7 @@ For every parameter the Derivation holds what a teacher writes:
     by its own recurrence (for a layered network: δ(l) = (W(l+1)ᵀ δ(l+1)) ⊙ σ'(z(l)));
   * the factored form in named quantities, σ' written as a(1 - a), when it is small enough to read;
   * its value and its gradient-descent update.
-Local derivatives come from rule tables keyed by operation; nothing is simplified, and nothing is
+Local derivatives come from the records of derive.rules, keyed by operation; nothing is simplified, and nothing is
 differentiated as one big expression: the σ(1 - σ) form comes from the structure.
 """
 
@@ -17,8 +17,9 @@ from functools import cached_property
 
 import sympy as sp
 
-from ..algebra import MaxRoute, Relu, Sigmoid, Step, delta_symbol, minus, one_minus, plus, symbol, times
+from ..algebra import MaxRoute, delta_symbol, plus, symbol, times
 from ..network.graph import Activate, Affine, Loss, LossTerm, Network, Pool, Quantity, Role, Softmax, grad_parents
+from ..rules import ACTIVATIONS, LOSSES, SOFTMAX
 from . import numeric
 
 PATH_LIMIT = 8        # chain-rule paths listed one by one up to this many per parameter
@@ -26,27 +27,7 @@ COMPACT_LIMIT = 60    # symbols in the factored named form; beyond it the δ for
 MAX_PARAMETERS = 2500  # beyond this a symbolic derivation is no help to a reader (override: allow_large)
 
 
-# --- rule tables ---------------------------------------------------------------------------------
-
-def _activation_slope(fn: str, q: Quantity, op: Activate) -> sp.Expr:
-    a, z = symbol(q.name), symbol(op.arg)
-    return {
-        "sigmoid": lambda: times(a, one_minus(a)),
-        "tanh": lambda: one_minus(a ** 2),
-        "relu": lambda: Step(z),
-        "linear": lambda: sp.Integer(1),
-    }[fn]()
-
-
-def _loss_slope(fn: str, y: sp.Symbol, t: sp.Symbol, n: int) -> sp.Expr:
-    return {
-        "half_sse": lambda: minus(y, t),
-        "sse": lambda: times(sp.Integer(2), minus(y, t)),
-        "mse": lambda: times(sp.Rational(2, n), minus(y, t)),
-        "bce": lambda: times(minus(y, t), sp.Pow(times(y, one_minus(y)), -1, evaluate=False)),
-        "cross_entropy": lambda: times(sp.Integer(-1), t, sp.Pow(y, -1, evaluate=False)),
-    }[fn]()
-
+# --- local derivatives and definitions, from the rules -----------------------------------------
 
 def local_derivative(q: Quantity, wrt: str, softmax_out: dict | None = None) -> sp.Expr:
     """d q / d wrt in named quantities, in the form a teacher writes it. softmax_out maps
@@ -58,13 +39,11 @@ def local_derivative(q: Quantity, wrt: str, softmax_out: dict | None = None) -> 
             parts.append(sp.Integer(1))
         return plus(*parts)
     if isinstance(op, Activate):
-        return _activation_slope(op.fn, q, op)
+        return ACTIVATIONS[op.fn].sym_slope(symbol(q.name), symbol(op.arg))
     if isinstance(op, Softmax):
-        p_i = symbol(q.name)
         j = op.args.index(wrt)
-        if j == op.index:
-            return times(p_i, one_minus(p_i))
-        return sp.Mul(-1, p_i, symbol(softmax_out[(op.args, j)]), evaluate=False)
+        p_j = symbol(q.name) if j == op.index else symbol(softmax_out[(op.args, j)])
+        return SOFTMAX.sym_slope(symbol(q.name), p_j, j == op.index)
     if isinstance(op, Pool):
         if op.fn == "avg":
             return sp.Rational(1, len(op.args))
@@ -73,10 +52,10 @@ def local_derivative(q: Quantity, wrt: str, softmax_out: dict | None = None) -> 
         n = op.count or len(op.pairs)
         if op.logits:
             p, t = op.pairs[op.logits.index(wrt)]
-            return minus(symbol(p), symbol(t))
-        return plus(*[_loss_slope(op.fn, symbol(y), symbol(t), n) for y, t in op.pairs if y == wrt])
+            return LOSSES[op.fn].logit_sym_slope(symbol(p), symbol(t))
+        return plus(*[LOSSES[op.fn].sym_slope(symbol(y), symbol(t), n) for y, t in op.pairs if y == wrt])
     if isinstance(op, LossTerm):
-        return _loss_slope(op.fn, symbol(op.pred), symbol(op.target), op.count)
+        return LOSSES[op.fn].sym_slope(symbol(op.pred), symbol(op.target), op.count)
     raise TypeError(op)
 
 
@@ -87,12 +66,9 @@ def definition(q: Quantity) -> sp.Expr:
         terms = [times(symbol(u), symbol(w)) for u, w in op.terms]
         return plus(*terms, *([symbol(op.bias)] if op.bias else []))
     if isinstance(op, Activate):
-        z = symbol(op.arg)
-        return {"sigmoid": Sigmoid(z), "tanh": sp.tanh(z), "relu": Relu(z), "linear": z}[op.fn]
+        return ACTIVATIONS[op.fn].sym(symbol(op.arg))
     if isinstance(op, Softmax):
-        num = sp.exp(symbol(op.args[op.index]))
-        den = plus(*[sp.exp(symbol(a)) for a in op.args])
-        return sp.Mul(num, sp.Pow(den, -1, evaluate=False), evaluate=False)
+        return SOFTMAX.sym([symbol(a) for a in op.args], op.index)
     if isinstance(op, Pool):
         xs = [symbol(a) for a in op.args]
         if op.fn == "max":
@@ -101,20 +77,8 @@ def definition(q: Quantity) -> sp.Expr:
     if isinstance(op, (Loss, LossTerm)):
         pairs = op.pairs if isinstance(op, Loss) else ((op.pred, op.target),)
         n = (op.count or len(op.pairs)) if isinstance(op, Loss) else op.count
-        return plus(*[_loss_expr(op.fn, symbol(y), symbol(t), n) for y, t in pairs])
+        return plus(*[LOSSES[op.fn].sym(symbol(y), symbol(t), n) for y, t in pairs])
     raise TypeError(op)
-
-
-def _loss_expr(fn: str, y, t, n: int) -> sp.Expr:
-    sq = sp.Pow(minus(y, t), 2, evaluate=False)
-    return {
-        "half_sse": lambda: times(sp.Rational(1, 2), sq),
-        "sse": lambda: sq,
-        "mse": lambda: times(sp.Rational(1, n), sq),
-        "bce": lambda: sp.Mul(-1, plus(times(t, sp.log(y)), times(one_minus(t), sp.log(one_minus(y)))),
-                              evaluate=False),
-        "cross_entropy": lambda: sp.Mul(-1, times(t, sp.log(y)), evaluate=False),
-    }[fn]()
 
 
 # --- the graph ----------------------------------------------------------------------------------

@@ -379,7 +379,7 @@ def kind_sections(w: Writer) -> list[Section]:
     net = w.net
     out: list[Section] = []
     if net.kind == "rnn":
-        from ..network.rnn import bptt_formulas, step_contributions
+        from .rnn import bptt_formulas, step_contributions
 
         out.append(Section("bptt", tuple(Equation(((tex,),)) for _, tex in bptt_formulas(net))))
         eqs: list[Equation] = []
@@ -394,7 +394,7 @@ def kind_sections(w: Writer) -> list[Section]:
             eqs += [w.chain(leibniz(w.p, t.term, param), t.expr, t.value) for t in terms]
         out.append(Section("steps", tuple(eqs)))
     elif net.kind == "cnn":
-        from ..network.cnn import index_formulas
+        from .cnn import index_formulas
 
         out.append(Section("index", tuple(Equation(((tex,),)) for _, tex in index_formulas(net))))
     return out

@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from html import escape
 
 from ..network.graph import Activate, Affine, Network, Role, Softmax, op_refs
+from ..rules import ACTIVATIONS
 
 UNIT_LIMIT = 8        # an MLP layer wider than this is drawn as a box
 RNN_STEPS = 6         # an RNN unrolled over more steps than this is drawn from its graph
 GRAPH_LIMIT = 40      # a graph with more quantities than this is drawn one box per column
 PX = 50.0             # SVG pixels per layout unit (a centimetre in TikZ)
 FONT = 13             # SVG font size in pixels
-FN_TEX = {"sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\mathrm{ReLU}", "linear": r"\mathrm{id}",
-          "softmax": r"\mathrm{softmax}"}
 
 
 @dataclass(frozen=True)
@@ -124,7 +123,7 @@ def _mlp_units(net: Network) -> Figure:
                 edges.append(Edge(f"b:{p.name}", f"z:{p.name}", dashed=True))
         fn = fns[l - 1] if l - 1 < len(fns) else ""
         if fn:
-            nodes.append(Node(f"f:{l}", x + 0.7, ys[0] + 0.68, 1.4, 0.36, FN_TEX.get(fn, fn), "text"))
+            nodes.append(Node(f"f:{l}", x + 0.7, ys[0] + 0.68, 1.4, 0.36, ACTIVATIONS[fn].figure_tex, "text"))
     last = layers[-1][2] if layers else inputs
     _loss_part(net, [q.name for q in last], step * (len(layers) + 1) - 0.6, nodes, edges, lambda o: f"a:{o}")
     return Figure(tuple(nodes), tuple(edges), "units")
@@ -139,7 +138,7 @@ def _mlp_boxes(net: Network) -> Figure:
     for l in range(1, len(sizes)):
         nodes.append(Node(f"l{l}", step * l, 0.0, 2.0, 1.0, rf"\mathbf{{a}}^{{({l})}} \in \mathbb{{R}}^{{{sizes[l]}}}"))
         if l - 1 < len(fns):
-            nodes.append(Node(f"f{l}", step * l, 0.8, 2.0, 0.4, FN_TEX.get(fns[l - 1], fns[l - 1]), "text"))
+            nodes.append(Node(f"f{l}", step * l, 0.8, 2.0, 0.4, ACTIVATIONS[fns[l - 1]].figure_tex, "text"))
         edges.append(Edge(f"l{l - 1}", f"l{l}", rf"W^{{({l})}}, \mathbf{{b}}^{{({l})}}", 0.5))
     _loss_part(net, [f"l{len(sizes) - 1}"], step * len(sizes), nodes, edges, lambda o: o)
     return Figure(tuple(nodes), tuple(edges), "layers")
@@ -194,7 +193,7 @@ def _cnn_boxes(net: Network) -> Figure:
 
     nodes = [Node("l0", 0.0, 0.0, 2.2, 1.0, rf"x \; {dims(shape['input'])}")]
     edges = []
-    fn = FN_TEX.get(shape.get("activation", ""), "")
+    fn = ACTIVATIONS[shape["activation"]].figure_tex
     for i, row in enumerate(shape["layers"], start=1):
         name = row.get("name", "")
         if row["type"] == "conv":
@@ -207,7 +206,7 @@ def _cnn_boxes(net: Network) -> Figure:
             edge = rf"\mathrm{{{row['kind']}}} \; {row['size']} \times {row['size']}"
         else:
             label, edge = rf"\mathbf{{o}} \in \mathbb{{R}}^{{{row['units']}}}", r"w, b"
-            out_fn = FN_TEX.get(shape.get("output_activation", ""), "")
+            out_fn = ACTIVATIONS[shape["output_activation"]].figure_tex
             if out_fn:
                 nodes.append(Node(f"f{i}", step * i, 0.8, 1.6, 0.4, out_fn, "text"))
         nodes.append(Node(f"l{i}", step * i, 0.0, 2.2, 1.0, label))

@@ -19,6 +19,7 @@ from ..derivation.engine import derive
 from ..errors import DeriveError
 from ..network.graph import Activate, Affine, Loss, Network, Role, Softmax
 from ..output.terminal import leibniz
+from ..rules import ACTIVATIONS, LINEAR, LOSSES, SOFTMAX
 from .build import Document, Equation, Writer, build, givens, group_of, trim
 
 DRAWS = 1000               # attempts at values before giving up
@@ -71,13 +72,12 @@ def _target_grids(net: Network) -> dict[str, list[Fraction]]:
     grids = {}
     for y, t in (loss.pairs if isinstance(loss, Loss) else ()):
         op = net[y].op
-        fn = op.fn if isinstance(op, Activate) else ("softmax" if isinstance(op, Softmax) else "linear")
-        if loss.fn == "bce":
+        fn = op.fn if isinstance(op, Activate) else (SOFTMAX.name if isinstance(op, Softmax) else LINEAR.name)
+        reach = ACTIVATIONS[fn].target_grid
+        if LOSSES[loss.fn].label_targets:
             grids[t] = [Fraction(0), Fraction(1)]
-        elif fn == "sigmoid":
-            grids[t] = _grid(Fraction(1, 20), Fraction(19, 20), Fraction(1, 20))
-        elif fn == "tanh":
-            grids[t] = _grid(Fraction(-9, 10), Fraction(9, 10), Fraction(1, 10))
+        elif reach is not None:
+            grids[t] = _grid(*reach)
         else:
             grids[t] = _grid(Fraction(-1), Fraction(1), Fraction(1, 10), zero=True)
     return grids
@@ -111,9 +111,10 @@ def workable(net: Network, asked: tuple[str, ...]) -> bool:
     for q in net.quantities:
         if isinstance(q.op, Activate):
             z = v[q.op.arg]
-            if q.op.fn in ("sigmoid", "tanh") and abs(z) > SQUASH_LIMIT:
+            rule = ACTIVATIONS[q.op.fn]
+            if rule.saturates and abs(z) > SQUASH_LIMIT:
                 return False
-            if q.op.fn == "relu" and abs(z) < RELU_MARGIN:
+            if rule.kink and abs(z) < RELU_MARGIN:
                 return False
         elif isinstance(q.op, Softmax) and not 0.02 <= v[q.name] <= 0.98:
             return False

@@ -11,19 +11,20 @@ from dataclasses import dataclass
 
 from ..algebra import delta_symbol
 from ..network.graph import Activate, Affine, Loss, Role, Softmax
+from ..rules import ACTIVATIONS, LOSSES
 from .build import Equation, Writer, num
 from .formatting import fmt_tex
 
 MATRIX_ENTRIES = 8  # matrices are written out entry by entry up to this many rows and columns
 
-ACTIVATION_TEX = {"sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\operatorname{ReLU}", "softmax": r"\operatorname{softmax}"}
-
 
 def slope_tex(fn: str, l: int) -> str | None:
-    """f'(z⁽ˡ⁾) written through the layer's own output, as the engine writes it."""
-    a, z = rf"\mathbf{{a}}^{{({l})}}", rf"\mathbf{{z}}^{{({l})}}"
-    return {"sigmoid": rf"{a} \odot \left(1 - {a}\right)", "tanh": rf"\left(1 - {a} \odot {a}\right)",
-            "relu": rf"\mathbf{{1}}\left[{z} > 0\right]", "linear": ""}.get(fn)
+    """f'(z⁽ˡ⁾) written through the layer's own output, as the engine writes it: "" for the identity
+    (no factor), None for softmax (no elementwise slope)."""
+    rule = ACTIVATIONS[fn]
+    if rule.slope_tex is None:
+        return None
+    return "" if rule.identity else rule.slope_latex(rf"\mathbf{{a}}^{{({l})}}", rf"\mathbf{{z}}^{{({l})}}", r" \odot ")
 
 
 def bmatrix(rows: list[list[str]]) -> str:
@@ -136,20 +137,20 @@ def layer_form(w: Writer, x: Layer, layers: list[Layer], L: int, numbers: bool) 
         wm = bmatrix([[fmt_tex(float(net.values[u])) for u in row] for row in x.weights])
         fwd += [(f"{wm} {col(x.below)}" + (f" + {column([fmt_tex(float(net.values[b])) for b in x.biases])}"
                                            if has_bias else ""),), (col(x.pres),)]
-    f_tex = ACTIVATION_TEX.get(x.fn)
+    f_tex = ACTIVATIONS[x.fn].tex
     act = [(a,), ((rf"{f_tex}\left({z}\right)" if f_tex else z),)]
     if numbers:
         act.append((col(x.acts),))
     forward = (Equation(tuple(fwd)), Equation(tuple(act)))
 
     # δ
-    slopes = [w.partial(a_n, z_n).value for a_n, z_n in zip(x.acts, x.pres)] if numbers and x.fn != "softmax" else []
+    slopes = [w.partial(a_n, z_n).value for a_n, z_n in zip(x.acts, x.pres)] if numbers and ACTIVATIONS[x.fn].elementwise else []
     slope = slope_tex(x.fn, l)
     delta_eqs: list[Equation] = []
     loss_op = net[net.loss].op
     if l == L:
         if isinstance(loss_op, Loss) and loss_op.logits:
-            parts = [(delta,), (rf"{a} - \mathbf{{t}}",)]
+            parts = [(delta,), (LOSSES[loss_op.fn].logit_slope_tex.format(p=a, t=r"\mathbf{t}"),)]
             if numbers:
                 targets = [t for _, t in loss_op.pairs]
                 parts += [(f"{col(x.acts)} - {col(targets)}",), (column([fmt_tex(g) for g in deltas]),)]

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from ..errors import SpecError
+from ..rules import ACTIVATIONS
+from . import validate
 from .graph import Activate, Affine, Loss, LossTerm, Network, Quantity, Role, Softmax, check_well_formed
-
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear", "softmax")
-LOSSES = ("half_sse", "sse", "mse", "bce", "cross_entropy")
 
 Named = tuple[str, str]  # (name, latex)
 
@@ -90,12 +89,6 @@ def flat_naming(layers: Sequence[int]) -> Naming:
     )
 
 
-def check_choice(key: str, value: object, allowed: Sequence[str]) -> str:
-    if value not in allowed:
-        raise SpecError(key, f"unknown value {value!r}; allowed: {', '.join(allowed)}")
-    return value  # type: ignore[return-value]
-
-
 def build_mlp(layers: Sequence[int], activations: Sequence[str], loss: str, naming: Naming = LAYERED,
               name: str = "mlp", description: str = "", note: str = "") -> Network:
     """A fully connected network. activations[l-1] is the activation of layer l (1..L)."""
@@ -109,14 +102,11 @@ def build_mlp(layers: Sequence[int], activations: Sequence[str], loss: str, nami
         raise SpecError("activation", f"give one activation or one per layer after the input ({L}), "
                         f"got {len(activations)}")
     for l, fn in enumerate(activations, start=1):
-        check_choice("activation", fn, ACTIVATIONS)
-        if fn == "softmax" and l != L:
-            raise SpecError("activation", "softmax is only allowed on the output layer")
-    check_choice("loss", loss, LOSSES)
-    if loss == "bce" and activations[-1] not in ("sigmoid",):
-        raise SpecError("loss", "bce needs a sigmoid output layer (its outputs must lie in (0, 1))")
-    if loss == "cross_entropy" and activations[-1] not in ("softmax", "sigmoid"):
-        raise SpecError("loss", "cross_entropy needs a softmax (or sigmoid) output layer")
+        rule = validate.activation("activation", fn, validate.layer_activations("mlp"))
+        if not rule.hidden and l != L:
+            raise SpecError("activation", f"{fn} is only allowed on the output layer")
+    validate.loss(loss)
+    validate.loss_and_output(loss, activations[-1], layer_phrase=True)
 
     qs: list[Quantity] = []
     defined: set[str] = set()
@@ -150,7 +140,7 @@ def build_mlp(layers: Sequence[int], activations: Sequence[str], loss: str, nami
         role = Role.OUTPUT if l == L else Role.HIDDEN
         acts = []
         for j in range(1, layers[l] + 1):
-            op = Softmax(tuple(pres), j - 1) if fn == "softmax" else Activate(fn, pres[j - 1])
+            op = Activate(fn, pres[j - 1]) if ACTIVATIONS[fn].elementwise else Softmax(tuple(pres), j - 1)
             n, t = naming.act(l, j)
             acts.append(add(Quantity(n, role, op, t, l, (j,))))
         below = acts
@@ -160,7 +150,7 @@ def build_mlp(layers: Sequence[int], activations: Sequence[str], loss: str, nami
         for j, (y, t) in enumerate(pairs, start=1):
             n, tx = naming.loss_term(j)
             add(Quantity(n, Role.LOSS_TERM, LossTerm(loss, y, t, len(pairs)), tx, L, (j,)))
-    logits = tuple(pres) if (loss == "cross_entropy" and activations[-1] == "softmax") else ()
+    logits = validate.logits(loss, activations[-1], pres)
     loss_name, loss_tex = naming.loss
     add(Quantity(loss_name, Role.LOSS, Loss(loss, pairs, logits), loss_tex))
 

@@ -13,9 +13,8 @@ o_t_j, y_t_m, g_t_m, weights W_i_j_k (hidden j from input k), W_h_j_k (hidden j 
 a_m_j (output m from hidden j), biases b_j, c_m. h_0 (h_0_j) is an input whose value is 0 unless
 given. Steps count from 1; the input of step t is x_{t-1+first_input} (note 003 feeds x_0 to step 1).
 
-Also here, as plain functions for documents: the δ-through-time recurrence and per-step sums
-(bptt_formulas), and the note's own decomposition dL/dθ = Σ_t dL_t/dθ with each term's chain
-through earlier steps (step_contributions).
+Also here, for checking against the note: its forward recurrence of the total derivatives do_t/dθ
+(sensitivities). Its formulas for documents are document/rnn.py's.
 """
 
 from __future__ import annotations
@@ -23,15 +22,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-import sympy as sp
-
-from ..derivation import numeric
 from ..errors import SpecError
+from ..rules import ACTIVATIONS
+from . import validate
+from .evaluate import FLOAT, forward
 from .graph import Activate, Affine, Loss, LossTerm, Network, Quantity, Role, Softmax, check_well_formed
-from .mlp import LOSSES, _idx, check_choice
-
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
-OUTPUT_ACTIVATIONS = ("linear", "sigmoid", "tanh", "softmax")
+from .mlp import _idx
 
 
 @dataclass(frozen=True)
@@ -70,15 +66,12 @@ def check_sizes(steps: object, sizes: dict[str, object]) -> None:
 
 
 def check_activations(activation: str, output_activation: str, loss: str, output_size: int) -> None:
-    check_choice("activation", activation, ACTIVATIONS)
-    check_choice("output_activation", output_activation, OUTPUT_ACTIVATIONS)
-    check_choice("loss", loss, LOSSES)
-    if output_activation == "softmax" and output_size < 2:
-        raise SpecError("output_activation", "softmax needs output_size of at least 2")
-    if loss == "bce" and output_activation != "sigmoid":
-        raise SpecError("loss", "bce needs output_activation = \"sigmoid\" (its outputs must lie in (0, 1))")
-    if loss == "cross_entropy" and output_activation not in ("softmax", "sigmoid"):
-        raise SpecError("loss", "cross_entropy needs output_activation = \"softmax\" (or \"sigmoid\")")
+    validate.activation("activation", activation, validate.hidden_activations())
+    out = validate.activation("output_activation", output_activation, validate.output_activations("rnn", "linear"))
+    validate.loss(loss)
+    if output_size < out.min_units:
+        raise SpecError("output_activation", f"{output_activation} needs output_size of at least {out.min_units}")
+    validate.loss_and_output(loss, output_activation, layer_phrase=False)
 
 
 def build_rnn(steps: int, input_size: int = 1, hidden_size: int = 1, output_size: int = 1,
@@ -130,8 +123,8 @@ def build_rnn(steps: int, input_size: int = 1, hidden_size: int = 1, output_size
         for m in M:
             y = pre[m]
             if output_activation != "linear":
-                op = (Softmax(tuple(pre.values()), m - 1) if output_activation == "softmax"
-                      else Activate(output_activation, pre[m]))
+                op = (Activate(output_activation, pre[m]) if ACTIVATIONS[output_activation].elementwise
+                      else Softmax(tuple(pre.values()), m - 1))
                 y = add(nm.step("y", t, unit(m)), Role.OUTPUT, op, (t, m), layer=2)
             pairs.append((y, g[t, m]))
             terms.append(add(nm.step("L", t, unit(m)), Role.LOSS_TERM, LossTerm(loss, y, g[t, m], n), (t, m)))
@@ -150,99 +143,18 @@ def build_rnn(steps: int, input_size: int = 1, hidden_size: int = 1, output_size
     return net
 
 
-# --- formulas for documents ---------------------------------------------------------------------
-
-def _slope(fn: str, a: str, z: str, times: str) -> str:
-    """LaTeX of fn'(z) written through its output a; `times` is " " (scalars) or " ⊙ " (vectors)."""
-    return {"sigmoid": rf"{a}{times}\left(1 - {a}\right)", "tanh": rf"\left(1 - {a}{times}{a}\right)",
-            "relu": rf"\mathbf{{1}}\left[{z} > 0\right]", "linear": "1"}[fn]
-
-
-def bptt_formulas(net: Network) -> list[tuple[str, str]]:
-    """Backpropagation through time in general form, as (label, LaTeX) pairs: the error at the output,
-    the δ recurrence running backwards from t = T (where δ_{h_T} = aᵀ δ_{y_T}), and every shared parameter's
-    gradient as a sum of per-step terms. Scalar networks in note 003's names; vector networks in
-    matrix form (bold vectors, ⊙ elementwise, ᵀ transpose). With a nonlinear output y_t = f(z_t),
-    the output error is δ_{z_t}; with a linear one (note 003) it is δ_{y_t}."""
-    s = net.shape
-    T, vec, fn, out_fn = s["steps"], s["vector"], s["activation"], s["output_activation"]
-    x_sub = "t" if s["first_input"] == 1 else "t-1"  # the input of step t
-    v = (lambda name: rf"\boldsymbol{{{name}}}") if vec else (lambda name: name)  # noqa: E731
-    tr = r"^{\top}" if vec else ""
-    times = r" \odot " if vec else " "
-    e = "y" if out_fn == "linear" else "z"  # where the output error lives
-
-    def d(q: str, t: str = "t") -> str:
-        return rf"\delta_{{{v(q)}_{{{t}}}}}"
-
-    dLdy = rf"\frac{{\partial L_{{t}}}}{{\partial {v('y')}_{{t}}}}"
-    if out_fn == "linear":
-        out_err = dLdy
-    elif out_fn == "softmax":
-        y = v("y") + "_{t}"
-        out_err = rf"\left(\operatorname{{diag}}({y}) - {y} {y}^{{\top}}\right) {dLdy}"
-        if s["loss"] == "cross_entropy":
-            out_err += rf" = {y} - {v('g')}_{{t}} \text{{ (cross-entropy, targets summing to 1)}}"
-    else:
-        out_err = dLdy + times + _slope(out_fn, v("y") + "_{t}", v("z") + "_{t}", times)
-    slope = _slope(fn, v("h") + "_{t}", v("o") + "_{t}", times)
-    every = rf" \quad (t = 1, \dots, {T})"  # `derive verify` writes these out for each step
-    hidden = [("hidden error", rf"{d('h')} = a{tr}\, {d(e)} + W_{{h}}{tr}\, {d('o', 't+1')}"
-                               rf" \quad (t = 1, \dots, {T - 1})")] if T > 1 else []
-    return [
-        ("output error", rf"{d(e)} = {out_err}{every}"),
-        *hidden,
-        ("last step", rf"{d('h', str(T))} = a{tr}\, {d(e, str(T))}"),
-        ("pre-activation error", rf"{d('o')} = {d('h')}{times}{slope}{every}"),
-        ("W_i", rf"\frac{{\partial L}}{{\partial W_{{i}}}} = \sum_{{t=1}}^{{{T}}} {d('o')}\, {v('x')}_{{{x_sub}}}{tr}"),
-        ("W_h", rf"\frac{{\partial L}}{{\partial W_{{h}}}} = \sum_{{t=1}}^{{{T}}} {d('o')}\, {v('h')}_{{t-1}}{tr}"),
-        ("b", rf"\frac{{\partial L}}{{\partial {v('b')}}} = \sum_{{t=1}}^{{{T}}} {d('o')}"),
-        ("a", rf"\frac{{\partial L}}{{\partial a}} = \sum_{{t=1}}^{{{T}}} {d(e)}\, {v('h')}_{{t}}{tr}"),
-        ("c", rf"\frac{{\partial L}}{{\partial {v('c')}}} = \sum_{{t=1}}^{{{T}}} {d(e)}"),
-    ]
-
-
-@dataclass(frozen=True)
-class StepTerm:
-    """dL_t/dθ: one step's loss differentiated with respect to one shared parameter, through every
-    earlier step it reaches (the factored form in named quantities, and its value)."""
-
-    param: str
-    term: str             # the loss term's name: L_2 (L_2_1 for output 1 of a vector network)
-    expr: sp.Expr         # factored, in named quantities (print with symbols.Printers)
-    value: float | None
-
-
-def step_contributions(net: Network, params: list[str] | None = None) -> dict[str, list[StepTerm]]:
-    """Every shared parameter's gradient split the way note 003 writes it, dL/dθ = Σ_t dL_t/dθ, with
-    each dL_t/dθ a chain through o_t and, via h_{t-1}, through the earlier steps. The terms of one
-    parameter add up to its gradient."""
-    from ..derivation.engine import derivative  # the engine builds on networks, not the other way round
-
-    values = numeric.forward(net) if net.has_numbers() else None
-    out: dict[str, list[StepTerm]] = {}
-    names = params if params is not None else [p.name for p in net.params]
-    for term in net.shape["loss_terms"]:
-        adj = numeric.backward(net, values, of=term) if values is not None else {}
-        for p in names:
-            value = None if values is None else float(adj.get(p, 0.0))
-            out.setdefault(p, []).append(StepTerm(p, term, derivative(net, term, p), value))
-    return out
-
-
 def sensitivities(net: Network) -> dict[str, list[tuple[int, float]]]:
     """Scalar networks only: the total derivatives do_t/dθ for θ in W_i, W_h, b, by the note's forward
     recurrence do_t/dθ = ∂o_t/∂θ + W_h h'_{t-1} do_{t-1}/dθ, as [(t, value), ...]. Needs numbers."""
     if net.shape["vector"]:
         raise ValueError("sensitivities are defined here for a scalar hidden state only")
-    v = numeric.forward(net)
+    v = forward(net)
     T, fn = net.shape["steps"], net.shape["activation"]
     out: dict[str, list[tuple[int, float]]] = {"W_i": [], "W_h": [], "b": []}
     prev = {"W_i": 0.0, "W_h": 0.0, "b": 0.0}
     for t in range(1, T + 1):
         x_name, h_prev = net[f"o_{t}"].op.terms[0][1], f"h_{t - 1}"
-        carry = 0.0 if t == 1 else float(v["W_h"]) * float(numeric.activation_slope(
-            fn, v[f"o_{t - 1}"], v[h_prev], numeric.FLOAT))
+        carry = 0.0 if t == 1 else float(v["W_h"]) * float(ACTIVATIONS[fn].slope(v[f"o_{t - 1}"], v[h_prev], FLOAT))
         direct = {"W_i": float(v[x_name]), "W_h": float(v[h_prev]), "b": 1.0}
         for p in out:
             prev[p] = direct[p] + carry * prev[p]

@@ -11,6 +11,7 @@ import random
 from fractions import Fraction
 from typing import Iterable, Mapping
 
+from ..rules import LOSSES
 from .graph import Network, Role
 
 
@@ -29,13 +30,13 @@ def sample_values(net: Network, seed: int, decimals: int = 2, keep: Mapping[str,
 
     Leaves in `keep` keep their value (and are not drawn, so other draws do not shift). Targets named in
     `one_hot` form a one-hot vector with a 1 at position `label`; other targets are drawn from
-    input_range (from (0.05, 0.95) when the loss is bce, whose targets must lie strictly inside (0, 1)).
+    input_range (or from the loss's own target_range: bce's targets lie strictly inside (0, 1)).
     Inputs get `input_decimals` places (default: `decimals`).
     """
     keep = dict(keep or {})
     rng = random.Random(seed)
     hot = list(one_hot)
-    loss_fn = getattr(net[net.loss].op, "fn", "")
+    target_range = LOSSES[net[net.loss].op.fn].target_range or input_range
     out: dict[str, Fraction] = {}
     for q in net.leaves:
         if q.name in keep:
@@ -44,10 +45,8 @@ def sample_values(net: Network, seed: int, decimals: int = 2, keep: Mapping[str,
             out[q.name] = Fraction(1 if hot.index(q.name) == label else 0)
         elif q.role is Role.PARAM:
             out[q.name] = draw(rng, *param_range, decimals)
-        elif q.role is Role.TARGET and loss_fn == "bce":
-            out[q.name] = draw(rng, 0.05, 0.95, decimals)
         elif q.role is Role.TARGET:
-            out[q.name] = draw(rng, *input_range, decimals)
+            out[q.name] = draw(rng, *target_range, decimals)
         else:
             out[q.name] = draw(rng, *input_range, decimals if input_decimals is None else input_decimals)
     return out

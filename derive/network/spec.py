@@ -9,11 +9,14 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from ..errors import SpecError
-from . import cnn, rnn
+from ..rules import LOSSES
+from . import cnn, rnn, validate
+from .evaluate import max_pool_margin
 from .examples import EXAMPLES, load_example
 from .graph import Network, Role
-from .mlp import ACTIVATIONS, LAYERED, LOSSES, build_mlp, check_choice, flat_naming
+from .mlp import LAYERED, build_mlp, flat_naming
 from .sampling import sample_values
+from .validate import check_choice
 
 KINDS = ("mlp", "rnn", "cnn")
 
@@ -136,8 +139,8 @@ def mlp_from_spec(spec: Mapping[str, Any], name: str) -> Network:
     if not isinstance(acts, list):
         raise SpecError("activation", f"expected a name or a list of names, got {act!r}")
     for a in acts:
-        check_choice("activation", a, ACTIVATIONS)
-    loss = check_choice("loss", spec.get("loss", "half_sse"), LOSSES)
+        check_choice("activation", a, validate.layer_activations("mlp"))
+    loss = check_choice("loss", spec.get("loss", "half_sse"), list(LOSSES))
     naming = check_choice("naming", spec.get("naming", "layered"), ("layered", "flat"))
     scheme = LAYERED if naming == "layered" else flat_naming(layers)
     return build_mlp(layers, acts, loss, scheme, name, spec.get("description", ""))
@@ -238,7 +241,7 @@ def _untied_values(net: Network, seed: int, keep: dict, gap: float = 1e-4, tries
     otherwise the first of a fixed sequence of further draws that has none."""
     values = sample_values(net, seed, keep=keep, input_decimals=1)
     for attempt in range(1, tries):
-        if cnn.max_pool_margin(net.with_values(values)) > gap:
+        if max_pool_margin(net.with_values(values)) > gap:
             break
         values = sample_values(net, seed * tries + attempt, keep=keep, input_decimals=1)
     return values

@@ -24,9 +24,9 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from .marker import MARKER, mark
-from ..errors import DeriveError, ToolMissing
 from ..document.formatting import fmt, fmt_tex
+from ..errors import DeriveError, ToolMissing
+from .marker import MARKER, mark
 
 TEX_PACKAGES = "texlive-latex-base texlive-latex-recommended texlive-pictures latexmk"
 TEX_LINE = 66          # a displayed equation showing more characters than this is set over several lines

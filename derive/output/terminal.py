@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..algebra import delta_symbol, symbol
 from ..derivation.engine import Derivation, Factor
 from ..document.formatting import fmt
-from ..algebra import delta_symbol, symbol
 from ..document.printing import Printers
 
 
