@@ -27,9 +27,9 @@ from ..model.evaluate import PRECISION
 from ..model.note_model import NoteModel
 from ..model.to_sympy import Dv, Iverson, PDv, Unverifiable, to_sympy
 from ..model.values import fill_in
-from ..read.ir import Declare, Juxt, Member, Paren, Ref
+from ..read.ir import Declare, Juxt, Member, Paren, Ref, refs
 from ..read.names import display
-from ..read.statements import Statement, as_number, is_numeric, refs
+from ..read.statements import Statement, as_number, is_numeric
 from .diagnose import diagnose, diagnose_update, fix_one_factor, named_derivative, sigmoid_form
 from .numeric_claims import judge_numbers
 from .verdict import Stage, Verdict, correct, unverifiable, wrong

@@ -418,33 +418,20 @@ def judge_matrix_values(ck, a, b):
 
 def _carried(ck, a) -> str:
     """Which rounded number in the arithmetic is off, and which quantity it stood for."""
-
-    found = []
-
-    def walk(n):
-        if isinstance(n, Num) and is_rounded(ck.model, n):
-            for key, (m, line) in ck.model.claimed.items():
-                q = ck.model.quantities.get(key)
-                v = ck.model.exact.get(q.symbol) if q is not None else None
-                if m.value == n.value and v is not None and _ulps(v, n) > HALF + EPS:
-                    found.append(f"{n.text} is the note's {display(key)} (line {line}); exact {fmt(v, n.decimals + 2)}")
-                    return
-            for q in ck.model.quantities.values():
-                v = ck.model.exact.get(q.symbol)
-                if v is None or q.definition is None:
-                    continue
-                d = _ulps(v, n)
-                if HALF < d <= 3:
-                    found.append(f"{n.text} stands for {display(q.key)} = {fmt(v, n.decimals + 2)}")
-                    return
-        for child in getattr(n, "args", ()) or ():
-            walk(child)
-        for attr in ("left", "right", "arg"):
-            if hasattr(n, attr):
-                walk(getattr(n, attr))
-        if hasattr(n, "items"):
-            for i in n.items:
-                walk(i)
-
-    walk(a)
+    found = [why for n in a.find_all(Num) if is_rounded(ck.model, n) and (why := _stood_for(ck, n))]
     return f" ({'; '.join(found)})" if found else ""
+
+
+def _stood_for(ck, n: Num) -> str:
+    for key, (m, line) in ck.model.claimed.items():
+        q = ck.model.quantities.get(key)
+        v = ck.model.exact.get(q.symbol) if q is not None else None
+        if m.value == n.value and v is not None and _ulps(v, n) > HALF + EPS:
+            return f"{n.text} is the note's {display(key)} (line {line}); exact {fmt(v, n.decimals + 2)}"
+    for q in ck.model.quantities.values():
+        v = ck.model.exact.get(q.symbol)
+        if v is None or q.definition is None:
+            continue
+        if HALF < _ulps(v, n) <= 3:
+            return f"{n.text} stands for {display(q.key)} = {fmt(v, n.decimals + 2)}"
+    return ""

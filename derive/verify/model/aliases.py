@@ -8,7 +8,7 @@ from collections import Counter
 from functools import lru_cache
 
 from ..read.align import align, normalize
-from ..read.ir import Deriv, Juxt, Paren, Ref, walk
+from ..read.ir import Deriv, Juxt, Paren, Ref
 from ..read.names import display
 from ..read.statements import is_numeric
 
@@ -107,7 +107,8 @@ def _unify_call(model, q, fname: Ref, arg: Ref, lonely) -> None:
     if not known and (fname.key not in model.quantities or fname.key in lonely):
         model.functions[fname.key] = "sigma"
         model.quantities.pop(fname.key, None)
-        model.readings[fname.key] = f"read {display(fname.key)} as σ ({display(fname.key)}(…) stands for {display(q.key)})"
+        model.readings[fname.key] = \
+            f"read {display(fname.key)} as σ ({display(fname.key)}(…) stands for {display(q.key)})"
     inner = q.definition.args[0]
     qa = model.resolve(arg)
     if qa is not None and inner.is_Symbol and qa.symbol != inner and qa.definition is None \
@@ -126,7 +127,7 @@ def loss_alias(model) -> None:
     numerators = Counter()
     for st in model.statements:
         for m in st.members:
-            for node in walk(m.node):
+            for node in m.node.walk():
                 if isinstance(node, Deriv) and isinstance(node.of, Ref):
                     q = model.resolve(node.of)
                     if q is not None and q.key in lonely:

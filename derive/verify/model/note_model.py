@@ -15,9 +15,10 @@ from fractions import Fraction
 
 import sympy as sp
 
-from ..read.ir import NAMED_FUNCTIONS, Declare, Deriv, Juxt, Matrix, Member, Num, Paren, Ref, walk
+from ..read.ir import NAMED_FUNCTIONS, Declare, Deriv, Juxt, Matrix, Member, Num, Paren, Ref, refs
 from ..read.names import Match, display, find, is_learning_rate
-from ..read.statements import Statement, as_number, is_numeric, refs
+from ..read.statements import Statement, as_number, is_numeric
+from ..read.to_ir import name_key
 from .to_sympy import Dv, Unverifiable, apply, to_sympy
 
 FUNCTION_LETTERS = {("S",), ("g",), ("f",), ("h",), ("phi",)}
@@ -358,7 +359,7 @@ class NoteModel:
     def _used_as_function(self, key) -> bool:
         for st in self.statements:
             for m in st.members:
-                for node in walk(m.node):
+                for node in m.node.walk():
                     if isinstance(node, Juxt) and isinstance(node.left, Ref) and node.left.key == key \
                             and isinstance(node.right, Paren):
                         return True
@@ -400,7 +401,7 @@ class NoteModel:
         counts: Counter = Counter()
         for st in self.statements:
             for m in st.members:
-                for node in walk(m.node):
+                for node in m.node.walk():
                     if isinstance(node, Deriv) and isinstance(node.of, Ref):
                         of = self.resolve(node.of)
                         if of is not None:
@@ -441,22 +442,6 @@ class NoteModel:
         return None
 
 
-def name_key(text: str) -> tuple[str, ...] | None:
-    """A name written in the note's notation (w_{41}, \\text{out}_{o1}) as the key the model uses."""
-    from lark.exceptions import UnexpectedInput
-
-    from ..read.ir import Builder, Unsupported
-    from ..read.parse import parser
-
-    try:
-        chains = Builder().chains(parser().parse(str(text)))
-    except (Unsupported, UnexpectedInput):
-        return None
-    if len(chains) == 1 and len(chains[0].members) == 1 and isinstance(chains[0].members[0].node, Ref):
-        return chains[0].members[0].node.key
-    return None
-
-
 def _symbolic(node) -> bool:
     return not is_numeric(node) and bool(refs(node)) and not isinstance(node, (Matrix,))
 
@@ -473,7 +458,7 @@ def _looks_like_function(ref: Ref, st: Statement) -> bool:
     if ref.key not in FUNCTION_LETTERS:
         return False
     for m in st.members:
-        for node in walk(m.node):
+        for node in m.node.walk():
             if isinstance(node, Juxt) and node.left == ref and isinstance(node.right, Paren):
                 return True
     return False

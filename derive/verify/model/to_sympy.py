@@ -3,16 +3,13 @@ are functions). Built node by node from our own tree: note text never reaches sy
 
 from __future__ import annotations
 
-import dataclasses
-import re
-from fractions import Fraction
 from typing import Protocol
 
 import sympy as sp
 
 from ...algebra import Sigmoid
+from ..read.indices import substitute_index
 from ..read.ir import (
-    GREEK_NAMES,
     BigSum,
     Declare,
     Deriv,
@@ -259,102 +256,3 @@ def _sum(op: BigSum, body, scope: Scope) -> sp.Expr:
     return sp.Add(*terms)
 
 
-def substitute_index(node, letter: str, k: int):
-    """The node with the index letter replaced by k in every name (y_i -> y_1, x_{i} -> x_1,
-    δ_{o_{t+1}} -> δ_{o_3}); a bare index letter becomes the number."""
-    if isinstance(node, Ref):
-        if node.tokens == (letter,):
-            return Num(Fraction(k), str(k), 0)
-        tokens = tuple(t if n == 0 and t == letter else
-                       _pair_token(t, letter, k) if n and _is_index_pair(t) else _index_token(t, letter, k)
-                       for n, t in enumerate(node.tokens))
-        return Ref(tokens, node.tex, node.hat, node.power)
-    if isinstance(node, Op):
-        return Op(node.kind, tuple(substitute_index(a, letter, k) for a in node.args))
-    if isinstance(node, Juxt):
-        return Juxt(substitute_index(node.left, letter, k), substitute_index(node.right, letter, k))
-    if isinstance(node, Paren):
-        return Paren(tuple(substitute_index(a, letter, k) for a in node.items), node.square)
-    if isinstance(node, Deriv):
-        return Deriv(substitute_index(node.of, letter, k) if node.of is not None else None,
-                     substitute_index(node.wrt, letter, k), node.partial)
-    if isinstance(node, Exp):
-        return Exp(substitute_index(node.arg, letter, k))
-    if isinstance(node, Matrix):
-        return Matrix(tuple(tuple(substitute_index(e, letter, k) for e in row) for row in node.rows))
-    if isinstance(node, Relation):  # [C_{2r-1,2s-1,c} = P_{r,s,c}]
-        chain = node.chain
-        members = [dataclasses.replace(m, node=substitute_index(m.node, letter, k)) for m in chain.members]
-        return Relation(dataclasses.replace(chain, members=members))
-    if isinstance(node, BigSum):
-        return BigSum(substitute_index(node.sub, letter, k) if node.sub is not None else None,
-                      substitute_index(node.sup, letter, k) if node.sup is not None else None)
-    return node
-
-
-_BRACKET = re.compile(r"\[([^\]]*)\]")
-_TERM = re.compile(r"([+-]?)(\d*)([a-z]?)")
-
-
-def parse_linear(text: str) -> dict[str, int] | None:
-    """An index expression such as 2r-1 or g+m-1 as {letter: coefficient, "": constant}."""
-    out: dict[str, int] = {}
-    pos = 0
-    text = text.replace(" ", "")
-    while pos < len(text):
-        m = _TERM.match(text, pos)
-        if not m or m.end() == pos:
-            return None
-        sign, digits, name = m.groups()
-        if not digits and not name:
-            return None
-        c = int(digits) if digits else 1
-        out[name] = out.get(name, 0) + (-c if sign == "-" else c)
-        pos = m.end()
-    return out
-
-
-def render_linear(form: dict[str, int]) -> str:
-    parts = []
-    for name in sorted(n for n in form if n) + [""]:
-        c = form.get(name, 0)
-        if c == 0 and name:
-            continue
-        if name:
-            body = name if abs(c) == 1 else f"{abs(c)}{name}"
-        else:
-            if c == 0 and parts:
-                continue
-            body = str(abs(c))
-        parts.append(("-" if c < 0 else ("+" if parts else "")) + body)
-    return "".join(parts) or "0"
-
-
-_GREEK = set(GREEK_NAMES.values())  # δ_j is read as one name, deltaj
-
-
-def _is_index_pair(t: str) -> bool:
-    """W_{kj}: two one-letter indices (or a letter and a digit) in one subscript."""
-    return len(t) == 2 and t.isalnum() and not t.isdigit() and (t.islower() or any(c.isdigit() for c in t))
-
-
-def _pair_token(t: str, letter: str, k: int) -> str:
-    return "".join(str(k) if c == letter else c for c in t) if letter in t else t
-
-
-def _index_token(t: str, letter: str, k: int) -> str:
-    if "[" in t:
-        def put(m):
-            form = parse_linear(m.group(1))
-            if form is None or letter not in form:
-                return m.group(0)
-            form[""] = form.get("", 0) + form.pop(letter) * k
-            if any(n and c for n, c in form.items()):
-                return "[" + render_linear(form) + "]"
-            return str(form.get("", 0))
-        return _BRACKET.sub(put, t)
-    if t == letter:
-        return str(k)
-    if len(t) >= 2 and t.endswith(letter) and t[:-1].isalpha() and (len(t[:-1]) == 1 or t[:-1] in _GREEK):
-        return t[:-1] + str(k)
-    return t

@@ -26,7 +26,7 @@ from ..read.ir import Num, Ref
 from ..read.names import display
 from ..read.statements import as_number, is_numeric
 from .evaluate import PRECISION, evaluate
-from .to_sympy import Dv, Unverifiable
+from .to_sympy import Dv, Unverifiable, to_sympy
 
 
 @dataclass
@@ -74,9 +74,6 @@ def _results(model) -> list[Num]:
 
 def _numeric_definitions(model) -> None:
     """`out_{o2} = 1/(1 + e^{-1.2243})` with 1.2243 the note's value of net_{o2}: out_{o2} = σ(net_{o2})."""
-    from ..read.ir import Exp, Juxt, Op, Paren
-    from .to_sympy import to_sympy
-
     by_value = defaultdict(list)
     for key, (n, _) in model.claimed.items():
         q = model.quantities.get(key)
@@ -89,20 +86,8 @@ def _numeric_definitions(model) -> None:
         if isinstance(node, Num) and len(by_value.get(node.value, [])) == 1:
             key = by_value[node.value][0]
             used.add(key)
-            return Ref(key, display(key)), True
-        if isinstance(node, Op):
-            parts = [swap(a) for a in node.args]
-            return Op(node.kind, tuple(p for p, _ in parts)), any(c for _, c in parts)
-        if isinstance(node, Paren):
-            parts = [swap(a) for a in node.items]
-            return Paren(tuple(p for p, _ in parts), node.square), any(c for _, c in parts)
-        if isinstance(node, Exp):
-            inner, changed = swap(node.arg)
-            return Exp(inner), changed
-        if isinstance(node, Juxt):
-            (left, a), (right, b) = swap(node.left), swap(node.right)
-            return Juxt(left, right), a or b
-        return node, False
+            return Ref(key, display(key))
+        return node
 
     for st in model.statements:
         first = st.subject.node if st.subject is not None else None
@@ -112,8 +97,8 @@ def _numeric_definitions(model) -> None:
         q = model.resolve(first)
         if q is None or q.definition is not None or q.key in model.values:
             continue
-        node, changed = swap(st.members[1].node)
-        if not changed:
+        node = st.members[1].node.rewrite(swap)
+        if node is st.members[1].node:
             continue
         try:
             q.definition = to_sympy(node, model)
@@ -212,7 +197,8 @@ def _choose(model, seen: list[Seen]) -> None:
             if s.value != chosen[key]:
                 by_line[(s.line, s.context)].append(s)
     for (line, context), ss in sorted(by_line.items(), key=lambda kv: kv[0][0]):
-        swapped = {id(s) for s in ss for t in ss if s is not t and s.value == chosen[t.key] and t.value == chosen[s.key]}
+        swapped = {id(s) for s in ss for t in ss
+                   if s is not t and s.value == chosen[t.key] and t.value == chosen[s.key]}
         for s in ss:
             if id(s) in swapped:
                 continue  # two leaves exchanged: the substitution's own verdict says which

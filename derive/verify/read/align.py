@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..model.to_sympy import substitute_index
+from .indices import substitute_index
 from .ir import BigSum, Deriv, Exp, Func, Juxt, Num, Op, Paren, Ref, Relation
 
 ONE = Fraction(1)

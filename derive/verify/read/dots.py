@@ -8,11 +8,10 @@ Every term in between is written out, so the sum can be checked like any other.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from itertools import product
 
-from .ir import Num, Op, Opaque, Ref
+from .ir import Op, Opaque, Ref, refs
 
 _SLOT = re.compile(r"^([A-Za-z]*)(\d+)$")
 MAX_TERMS = 5000
@@ -85,25 +84,9 @@ def fill(node):
     return node
 
 
-def _refs(node) -> list[Ref]:
-    out = []
-
-    def walk(n):
-        if isinstance(n, Ref):
-            out.append(n)
-        elif dataclasses.is_dataclass(n):
-            for f in dataclasses.fields(n):
-                v = getattr(n, f.name)
-                for c in (v if isinstance(v, tuple) else (v,)):
-                    walk(c)
-
-    walk(node)
-    return out
-
-
 def _slots(node) -> list[int] | None:
     values = []
-    for r in _refs(node):
+    for r in refs(node):
         for t in r.tokens:
             m = _SLOT.match(t)
             if m:
@@ -127,39 +110,15 @@ def _with_slots(node, values: list[int]):
 
 def _rebuild(n, token):
     """n with every name's tokens mapped by `token` (and its LaTeX dropped: made terms print by key)."""
-    if isinstance(n, Ref):
-        return Ref(tuple(token(t) for t in n.tokens), "", n.hat, n.power)
-    if isinstance(n, Num):
-        return n
-    if dataclasses.is_dataclass(n) and not isinstance(n, type):
-        changes = {}
-        for f in dataclasses.fields(n):
-            v = getattr(n, f.name)
-            if isinstance(v, tuple):
-                changes[f.name] = tuple(_rebuild(c, token) for c in v)
-            elif dataclasses.is_dataclass(v):
-                changes[f.name] = _rebuild(v, token)
-        return dataclasses.replace(n, **changes) if changes else n
-    return n
+    return n.rewrite(lambda x: Ref(tuple(token(t) for t in x.tokens), "", x.hat, x.power) if isinstance(x, Ref) else x)
 
 
 def fill_all(node):
     """Every dotted sum inside node written out (those whose pattern can be read)."""
-    if isinstance(node, Op) and node.kind == "+" and any(is_dots(t) for t in summands(node)):
-        filled = fill(node)
-        if filled is not None:
-            return filled
-    if dataclasses.is_dataclass(node) and not isinstance(node, (type, Ref, Num)):
-        changes = {}
-        for f in dataclasses.fields(node):
-            v = getattr(node, f.name)
-            if isinstance(v, tuple):
-                new = tuple(fill_all(c) for c in v)
-            elif dataclasses.is_dataclass(v):
-                new = fill_all(v)
-            else:
-                continue
-            if new != v:
-                changes[f.name] = new
-        return dataclasses.replace(node, **changes) if changes else node
-    return node
+
+    def fill_here(n):
+        if isinstance(n, Op) and n.kind == "+" and any(is_dots(t) for t in summands(n)):
+            return fill(n) or n
+        return n
+
+    return node.rewrite(fill_here)

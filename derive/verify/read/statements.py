@@ -3,18 +3,17 @@ continues the one before), index templates written out, remarks set aside."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass, field
 
-from lark import Tree
-
-from ..model.to_sympy import substitute_index
 from .dots import fill_all
+from .indices import substitute_index
 from .ir import (
-    Builder,
+    BigSum,
     Chain,
     Deriv,
+    Exp,
+    Func,
     Juxt,
     Matrix,
     Member,
@@ -27,9 +26,11 @@ from .ir import (
     Unsupported,
     factors,
     indicator,
+    refs,
 )
 from .parse import ParseFailure, parse
 from .segment import Formula, Note
+from .to_ir import chains as to_chains
 
 
 @dataclass
@@ -64,7 +65,6 @@ class Unreadable:
 def statements(note: Note) -> tuple[list[Statement], list[Unreadable], list[Formula]]:
     """All statements in document order, the formulas that could not be read, and remarks
     (formulas with no relation in them)."""
-    builder = Builder()
     out: list[Statement] = []
     bad: list[Unreadable] = []
     remarks: list[Formula] = []
@@ -82,7 +82,7 @@ def statements(note: Note) -> tuple[list[Statement], list[Unreadable], list[Form
             previous, open_chain = None, False
             continue
         try:
-            chains = builder.chains(tree)
+            chains = to_chains(tree, f.text)
         except Unsupported as e:
             bad.append(Unreadable(f, f.line, f.col, str(e)))
             previous, open_chain = None, False
@@ -155,10 +155,8 @@ def _unranged_templates(stmts: list[Statement]) -> None:
 
 
 def _summed_over(st: Statement, letter: str) -> bool:
-    from .ir import BigSum, walk
-
     return any(isinstance(x, BigSum) and x.sub is not None and (letter,) in {r.tokens for r in refs(x.sub)}
-               for m in st.members for x in walk(m.node))
+               for m in st.members for x in m.node.walk())
 
 
 def _layer_labels(stmts: list[Statement]) -> None:
@@ -180,33 +178,13 @@ def _layer_labels(stmts: list[Statement]) -> None:
         return node
 
     for st in stmts:
-        st.members = [Member(map_nodes(m.node, relabel), m.start, m.end) for m in st.members]
+        st.members = [Member(m.node.rewrite(relabel), m.start, m.end) for m in st.members]
         if st.subject is not None:
-            st.subject = Member(map_nodes(st.subject.node, relabel), st.subject.start, st.subject.end)
+            st.subject = Member(st.subject.node.rewrite(relabel), st.subject.start, st.subject.end)
 
 
 def _base(r: Ref) -> str:
     return "".join(ch for ch in r.tokens[0] if not ch.isdigit())
-
-
-def map_nodes(node, f):
-    """The node with f applied to every part, bottom up."""
-    if hasattr(node, "__dataclass_fields__") and not isinstance(node, Member):
-        changes = {}
-        for name in node.__dataclass_fields__:
-            child = getattr(node, name)
-            if isinstance(child, tuple):
-                new = tuple(tuple(map_nodes(x, f) for x in c) if isinstance(c, tuple) else map_nodes(c, f)
-                            for c in child)
-            elif hasattr(child, "__dataclass_fields__") and not isinstance(child, Chain):
-                new = map_nodes(child, f)
-            else:
-                continue
-            if new != child:
-                changes[name] = new
-        if changes:
-            node = dataclasses.replace(node, **changes)
-    return f(node)
 
 
 _RELATION = re.compile(r"=|\\(rightarrow|to|Rightarrow|approx|implies|leftarrow|gets)(?![a-zA-Z])|→|←")
@@ -318,38 +296,14 @@ def is_numeric(node) -> bool:
         return len(node.items) == 1 and is_numeric(node.items[0])
     if isinstance(node, Juxt):
         return is_numeric(node.left) and is_numeric(node.right) or _numeric_call(node)
-    from .ir import Exp
-
     if isinstance(node, Exp):
         return is_numeric(node.arg)
     return False
 
 
 def _numeric_call(node: Juxt) -> bool:
-    from .ir import Func
-
     left = node.left
     name_ok = isinstance(left, Func) or (isinstance(left, Ref) and left.tokens in (("sigma",), ("sigmoid",), ("S",)))
     if isinstance(left, Func) and left.name in ("max", "min") and isinstance(node.right, Paren):
         return bool(node.right.items) and all(is_numeric(i) for i in node.right.items)
     return name_ok and isinstance(node.right, Paren) and len(node.right.items) == 1 and is_numeric(node.right.items[0])
-
-
-def refs(node) -> list[Ref]:
-    """Every name in a node."""
-    out: list[Ref] = []
-
-    def walk(n):
-        if isinstance(n, Ref):
-            out.append(n)
-        elif isinstance(n, Tree):
-            return
-        elif hasattr(n, "__dataclass_fields__"):
-            for name in n.__dataclass_fields__:
-                walk(getattr(n, name))
-        elif isinstance(n, (tuple, list)):
-            for x in n:
-                walk(x)
-
-    walk(node)
-    return out
