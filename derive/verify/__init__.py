@@ -12,7 +12,7 @@ from pathlib import Path
 from ..errors import NoteError
 from .judge.claims import Checker
 from .judge.verdict import Stage, Status, Verdict
-from .model.note_model import NoteModel
+from .model.passes import build_model
 from .read.segment import read_note
 from .read.statements import Statement, statements
 from .report import STATUSES, NoteReport
@@ -27,7 +27,7 @@ def verify_text(path: str, text: str, aliases: dict[str, str] | None = None) -> 
     aliases = dict(aliases or {})
     aliases.update({str(k): str(v) for k, v in (note.front_matter.get("aliases") or {}).items()})
     stmts, unreadable, remarks = statements(note)
-    model = NoteModel(stmts, aliases)
+    model = build_model(stmts, aliases)
     checker = Checker(model, text)
     verdicts: list[Verdict] = []
     read_lines: set[int] = set()

@@ -21,12 +21,10 @@ import sympy as sp
 
 from ...algebra import Sigmoid
 from ...document.printing import TeacherText
-from ..model.aliases import orphans
-from ..model.calculus import Calculus
+from ..model.calculus import Calculus, fill_in
 from ..model.evaluate import PRECISION
-from ..model.note_model import NoteModel
+from ..model.note_model import NoteModel, orphans
 from ..model.to_sympy import Dv, Iverson, PDv, Unverifiable, to_sympy
-from ..model.values import fill_in
 from ..read.ir import Declare, Juxt, Member, Paren, Ref, refs
 from ..read.names import display
 from ..read.statements import Statement, as_number, is_numeric

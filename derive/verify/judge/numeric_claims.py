@@ -14,8 +14,8 @@ from dataclasses import replace
 import mpmath
 import sympy as sp
 
-from ..model.aliases import _definition_form, orphans
 from ..model.evaluate import PRECISION, evaluate
+from ..model.note_model import definition_form, orphans
 from ..model.to_sympy import Unverifiable
 from ..read.align import align, normalize
 from ..read.ir import Matrix, Num, Ref
@@ -252,11 +252,11 @@ def _line_up(ck, a, b) -> list:
     """What each number in b stands for: by a's definition, or by an earlier chain about the same
     thing (∂total/∂w5 = ∂total/∂out × ∂out/∂net × ∂net/∂w5, then = 0.741 × 0.186 × 0.593)."""
     model = ck.model
-    prefer = getattr(model, "prefer", None)
+    prefer = model.prefer
     def useful(pairs) -> bool:
         return bool(pairs) and all(isinstance(y, Num) for _, y in pairs)
 
-    pairs = align(_definition_form(model, a), b, prefer)
+    pairs = align(definition_form(model, a), b, prefer)
     if useful(pairs):
         return pairs
     try:

@@ -5,67 +5,30 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from functools import lru_cache
 
+from ...algebra import Sigmoid
 from ..read.align import align, normalize
-from ..read.ir import Deriv, Juxt, Paren, Ref
+from ..read.ir import FUNCTIONISH, Deriv, Juxt, Op, Paren, Ref, factors
 from ..read.names import display
 from ..read.statements import is_numeric
-
-
-def orphans(model) -> set[tuple[str, ...]]:
-    """Names that are neither defined nor used in any definition: nothing says what they are."""
-    used: set = set()
-    for q in model.quantities.values():
-        if q.definition is not None:
-            used |= _free_symbols(q.definition)
-    return {k for k, q in model.quantities.items() if q.definition is None and q.symbol not in used}
-
-
-@lru_cache(maxsize=4096)
-def _free_symbols(expr) -> frozenset:
-    """Definitions are immutable and asked for again and again while names are being unified."""
-    return frozenset(expr.free_symbols)
-
-
-def _alias(model, source: tuple, target: tuple, why: str) -> None:
-    if source == target or source not in model.quantities or target not in model.quantities:
-        return
-    q_old = model.quantities.pop(source)
-    q_new = model.quantities[target]
-    for k, v in list(model.aliases.items()):
-        if v == source:
-            model.aliases[k] = target
-    model.aliases[source] = target
-    model.readings[source] = f"read {display(source)} as {display(target)} ({why})"
-    # anything already written with the old symbol now means the new one
-    for q in model.quantities.values():
-        if q.definition is not None and q.definition.has(q_old.symbol):
-            q.definition = q.definition.xreplace({q_old.symbol: q_new.symbol})
+from .definitions import convert_definitions
+from .note_model import alias, definition_form, orphans
+from .to_sympy import Unverifiable, to_sympy
 
 
 def infer_aliases(model) -> None:
     for _ in range(2):
-        model._convert_definitions()  # what the last pass made readable
+        convert_definitions(model)  # what the last pass made readable
         for st in model.statements:
             for i, left, rel, right in st.pairs:
                 if rel != "=" or is_numeric(right.node) or is_numeric(left.node):
                     continue
-                a = _definition_form(model, left.node)
+                a = definition_form(model, left.node)
                 _unify(model, a, right.node)
                 _unify(model, right.node, a)
     _indexed_weights(model)
     _loss_terms(model)
     _bare_letters(model)
-
-
-def _definition_form(model, node):
-    """A defined name stands for its definition when lining up shapes."""
-    if isinstance(node, Ref):
-        q = model.resolve(node)
-        if q is not None and q.def_node is not None and not isinstance(q.def_node, Ref):
-            return q.def_node
-    return node
 
 
 def _unify(model, a, b) -> None:
@@ -85,10 +48,10 @@ def _unify(model, a, b) -> None:
                 continue
             lonely = orphans(model) if lonely is None else lonely
             if qy.key in lonely and qx.key not in lonely:
-                _alias(model, qy.key, qx.key, "the same place in an equal expression")
+                alias(model, qy.key, qx.key, "the same place in an equal expression")
                 lonely = orphans(model)
             elif qx.key in lonely and qy.key not in lonely:
-                _alias(model, qx.key, qy.key, "the same place in an equal expression")
+                alias(model, qx.key, qy.key, "the same place in an equal expression")
                 lonely = orphans(model)
         elif isinstance(y, Juxt) and isinstance(y.left, Ref) and isinstance(y.right, Paren) \
                 and len(y.right.items) == 1 and isinstance(y.right.items[0], Ref):
@@ -98,8 +61,6 @@ def _unify(model, a, b) -> None:
 
 def _unify_call(model, q, fname: Ref, arg: Ref, lonely) -> None:
     """output = σ(²Z) and the note writes g(z) for output: g is σ and z is ²Z."""
-    from ...algebra import Sigmoid
-
     if q.definition is None or not isinstance(q.definition, Sigmoid) or fname.key in (("sigma",), ("sigmoid",)) \
             or model.function(fname) not in (None, "unknown", fname.key[0]):
         return
@@ -114,15 +75,12 @@ def _unify_call(model, q, fname: Ref, arg: Ref, lonely) -> None:
     if qa is not None and inner.is_Symbol and qa.symbol != inner and qa.definition is None \
             and qa.key not in model.values:
         target = next(k for k, v in model.quantities.items() if v.symbol == inner)
-        _alias(model, qa.key, target, f"{display(fname.key)}({display(arg.key)}) is {display(q.key)}")
+        alias(model, qa.key, target, f"{display(fname.key)}({display(arg.key)}) is {display(q.key)}")
 
 
 def loss_alias(model) -> None:
     """An undefined L or E differentiated by parameters is the note's loss."""
     loss_q = None
-    if model.loss is None:
-        from .note_model import NoteModel  # noqa: F401
-
     lonely = orphans(model)
     numerators = Counter()
     for st in model.statements:
@@ -138,13 +96,11 @@ def loss_alias(model) -> None:
         return
     for key in numerators:
         if key != loss_q.key and len(key) == 1 and key[0].lower() in ("l", "e", "j", "c", "loss", "error", "cost"):
-            _alias(model, key, loss_q.key, f"the loss, {display(loss_q.key)}")
+            alias(model, key, loss_q.key, f"the loss, {display(loss_q.key)}")
 
 
 def _loss_terms(model) -> None:
     """L_1 and L_2 in a note where L = ½(y_1 − g_1)² + ½(y_2 − g_2)²: the terms of L, in order."""
-    from .to_sympy import Unverifiable, to_sympy
-
     undefined = [k for k, q in model.quantities.items() if q.definition is None]
     for key in sorted(undefined):
         m = re.match(r"^([A-Za-z]+)(\d+)$", key[0]) if len(key) == 1 else None
@@ -164,8 +120,6 @@ def _loss_terms(model) -> None:
 
 
 def _summands(node) -> list:
-    from ..read.ir import Op, Paren
-
     if isinstance(node, Paren) and len(node.items) == 1:
         return _summands(node.items[0])
     if isinstance(node, Op) and node.kind == "+":
@@ -182,7 +136,7 @@ def _bare_letters(model) -> None:
         hits = [k for k in model.quantities if k != key and k[0].startswith(letter) and len(k[0]) > 1
                 and not k[0][1:].isdigit() and all(t.isalnum() for t in k)]
         if len(hits) == 1:
-            _alias(model, key, hits[0], f"the only {letter}-quantity of the note")
+            alias(model, key, hits[0], f"the only {letter}-quantity of the note")
 
 
 _W = re.compile(r"^[wW](\d)(\d)$")
@@ -207,15 +161,13 @@ def _indexed_weights(model) -> None:
             if len(terms) >= k:
                 target = model.resolve(terms[k - 1])
                 if target is not None and target.key != key:
-                    _alias(model, key, target.key, f"the weight into the unit with bias {display(bias.key)} "
+                    alias(model, key, target.key, f"the weight into the unit with bias {display(bias.key)} "
                                                    f"from its input {k}")
                 break
 
 
 def _terms(q) -> list:
     """The weights of an affine definition, in the order written: w_a σ(z_1) + w_b σ(z_2) + b."""
-    from ..read.ir import FUNCTIONISH, factors
-
     out = []
     for term in _summands(q.def_node):
         fs = factors(term)

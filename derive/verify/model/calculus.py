@@ -3,13 +3,14 @@ everything that does not go through wrt held fixed (the graph derivative a teach
 
 from __future__ import annotations
 
+from fractions import Fraction
 from functools import lru_cache
 
 import mpmath
 import sympy as sp
 
 from ..read.names import display
-from .evaluate import evaluate
+from .evaluate import PRECISION, evaluate
 from .to_sympy import Dv, Iverson, PDv, Unverifiable
 
 PRECISION_DIGITS = 50
@@ -168,4 +169,53 @@ class Calculus:
 
     def depends_on(self, s: sp.Symbol) -> set:
         return self.expand(s).free_symbols
+
+
+# --- values at a point ---------------------------------------------------------------------------
+
+
+def exact_values(model) -> dict:
+    """Every quantity whose value follows from the given values, at high precision."""
+    with mpmath.workdps(PRECISION):
+        out = {q.symbol: _mp(v) for k, v in model.values.items() if (q := model.quantities.get(k)) is not None}
+        return fill_in(model, out)
+
+
+def fill_in(model, env: dict, calc=None) -> dict:
+    """env (values of leaves) completed with every definition whose inputs have values, each after its
+    inputs. A quantity the note defines as a derivative (δ = ∂L/∂z) is worked out by reverse mode."""
+    pending = [q for q in model.quantities.values() if q.definition is not None and q.symbol not in env]
+    _evaluate_all(pending, env)
+    derivatives = [q for q in pending if q.symbol not in env and q.definition.has(Dv)]
+    if derivatives:
+        if calc is None:
+            calc = Calculus(model)
+        for q in derivatives:
+            try:
+                env[q.symbol] = calc.value(q.definition, env)
+            except (ValueError, ZeroDivisionError, TypeError, Unverifiable):
+                pass
+        _evaluate_all([q for q in pending if q.symbol not in env], env)
+    return env
+
+
+def _evaluate_all(pending: list, out: dict) -> None:
+    progress = True
+    while pending and progress:
+        progress = False
+        rest = []
+        for q in pending:
+            if all(s in out for s in q.definition.free_symbols):
+                try:
+                    out[q.symbol] = evaluate(q.definition, out)
+                except (ValueError, ZeroDivisionError, TypeError, Unverifiable):
+                    pass
+                progress = True
+            else:
+                rest.append(q)
+        pending = rest
+
+
+def _mp(v: Fraction):
+    return mpmath.mpf(v.numerator) / v.denominator
 

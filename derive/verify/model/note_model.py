@@ -1,25 +1,23 @@
 """What a note means: its quantities, their definitions, the functions it uses, and the values it
-gives. Built from the note's own statements, so every claim is judged in the note's semantics.
+gives, as data (NoteModel), with the questions every later stage asks of it: what a name resolves
+to, which names nothing ties to the network (orphans), what a defined name stands for.
 
-Two passes over the statements: names and definitions first (the left side of `h1 = σ(…)` is a
-computed quantity; names that are never defined are inputs, targets or parameters), then values
-(from lists like `x_0 = 1, x_1 = 0` and from substitutions like `w_{11} i_1 + … = 0.15 × 0.05 + …`,
-the value of each leaf chosen by majority when the note gives it twice).
+The passes that fill a NoteModel in are listed in passes.build_model.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 
 import sympy as sp
 
-from ..read.ir import NAMED_FUNCTIONS, Declare, Deriv, Juxt, Matrix, Member, Num, Paren, Ref, refs
+from ..read.ir import NAMED_FUNCTIONS, Matrix, Ref
 from ..read.names import Match, display, find, is_learning_rate
-from ..read.statements import Statement, as_number, is_numeric
-from ..read.to_ir import name_key
-from .to_sympy import Dv, Unverifiable, apply, to_sympy
+from ..read.statements import Statement
+from .to_sympy import Unverifiable, apply, to_sympy
 
 FUNCTION_LETTERS = {("S",), ("g",), ("f",), ("h",), ("phi",)}
 
@@ -52,31 +50,32 @@ class Finding:
     message: str
 
 
+@dataclass(eq=False)
 class NoteModel:
-    def __init__(self, statements: list[Statement], aliases: dict[str, str] | None = None):
-        self.statements = statements
-        self.quantities: dict[tuple[str, ...], Quantity] = {}
-        self.aliases: dict[tuple[str, ...], tuple[str, ...]] = {}
-        self.readings: dict[tuple[str, ...], str] = {}   # loose readings made, for the report
-        self.functions: dict[tuple[str, ...], object] = {}  # key -> "sigma" or an sp.Lambda
-        self.values: dict[tuple[str, ...], Fraction] = {}
-        self.read_only: set[tuple[str, ...]] = set()  # values met only inside substitutions, rounded
-        self.bindings: list[Binding] = []   # every value the note gives a leaf
-        self.findings: list[Finding] = []
-        self.declared_vectors: dict[tuple[str, ...], list[Ref]] = {}
-        self.matrices: dict[tuple[str, ...], object] = {}
-        self.matrix_values: dict[tuple[str, ...], Matrix] = {}  # W = [numbers]: the values given to W's entries
-        self._matrix_cache: dict = {}
-        self.loss: tuple[str, ...] | None = None
-        self.drift: dict[tuple[str, ...], tuple[tuple[str, ...], int]] = {}  # name -> (read as, from line)
-        self.exact: dict = {}
-        self._index: dict[tuple[str, int], int] = {}
-        self._missing: dict[tuple[str, ...], tuple] = {}  # names with no quantity, at which stamp
-        self._symbol_map: tuple = (None, {})
-        self._user_aliases = {name_key(k): name_key(v) for k, v in (aliases or {}).items()}
-        self.findings.extend(Finding(1, "warning", f"the alias {k} = {v} could not be read and is not used")
-                             for k, v in (aliases or {}).items() if name_key(k) is None or name_key(v) is None)
-        self._build()
+    """What a note means. Data only: the passes of passes.build_model fill it in, in order."""
+
+    statements: list[Statement]
+    given_aliases: dict[str, str] = field(default_factory=dict)  # from front matter or --spec, as written
+    user_aliases: dict = field(default_factory=dict)  # the same as keys (None: could not be read)
+    quantities: dict[tuple[str, ...], Quantity] = field(default_factory=dict)
+    aliases: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+    readings: dict = field(default_factory=dict)  # loose readings made, for the report
+    functions: dict[tuple[str, ...], object] = field(default_factory=dict)  # key -> "sigma" or an sp.Lambda
+    values: dict[tuple[str, ...], Fraction] = field(default_factory=dict)
+    read_only: set[tuple[str, ...]] = field(default_factory=set)  # values met only inside substitutions, rounded
+    bindings: list[Binding] = field(default_factory=list)  # every value the note gives a leaf
+    findings: list[Finding] = field(default_factory=list)
+    declared_vectors: dict[tuple[str, ...], list[Ref]] = field(default_factory=dict)
+    matrices: dict[tuple[str, ...], object] = field(default_factory=dict)
+    matrix_values: dict[tuple[str, ...], Matrix] = field(default_factory=dict)  # W = [numbers]: its entries' values
+    loss: tuple[str, ...] | None = None
+    drift: dict[tuple[str, ...], tuple[tuple[str, ...], int]] = field(default_factory=dict)  # name -> (as, from line)
+    claimed: dict = field(default_factory=dict)  # key -> (the number the note states for it, its line)
+    exact: dict = field(default_factory=dict)  # symbol -> exact value from the note's values
+    prefer: Callable | None = None  # scores a lining-up of names with numbers (values.py)
+    _matrix_cache: dict = field(default_factory=dict, repr=False)
+    _missing: dict = field(default_factory=dict, repr=False)  # names with no quantity, at which stamp
+    _symbol_map: tuple = field(default_factory=lambda: (None, {}), repr=False)
 
     # --- names -----------------------------------------------------------------------------
 
@@ -166,267 +165,6 @@ class NoteModel:
         """Changes whenever a quantity is added or removed (keys keep their insertion order)."""
         return len(self.quantities), next(reversed(self.quantities), None)
 
-    # --- building ----------------------------------------------------------------------------
-
-    def _build(self) -> None:
-        self._declarations()
-        self._matrix_names()
-        self._definitions()
-        self._register_all_names()
-        self._apply_user_aliases()
-        self._function_definitions()
-        self._convert_definitions()
-        self._infer_aliases()
-        self._convert_definitions()  # what the aliases made readable
-        self._find_loss()
-        self._loss_alias()
-        self._resolve_definitions()
-        self._values()
-
-    def _declarations(self) -> None:
-        """`\\text{Input } (x) = [x_1, x_2]`, `\\text{target } (y) = [1]`."""
-        for st in self.statements:
-            first = st.members[0].node
-            if isinstance(first, Declare) and st.rels and st.rels[0] == "=":
-                value = st.members[1].node
-                self.resolve(first.name, create=True)
-                self.aliases.setdefault(first.word.key, first.name.key)
-                if isinstance(value, Paren) and all(isinstance(i, Ref) for i in value.items):
-                    self.declared_vectors[first.name.key] = list(value.items)
-                elif isinstance(value, Paren) and len(value.items) == 1 and isinstance(value.items[0], Num):
-                    n = value.items[0]
-                    self.bindings.append(Binding(first.name.key, n.value, n.decimals, st.formula.line))
-
-    def _matrix_names(self) -> None:
-        """`W^{(1)} = [[w_1, w_2], [w_3, w_4]]`: the name stands for that matrix of the note's names."""
-        for st in self.statements:
-            if st.anchored or len(st.members) != 2 or st.rels != ["="]:
-                continue
-            left, right = st.members[0].node, st.members[1].node
-            if isinstance(left, Ref) and isinstance(right, Matrix) and left.key not in self.matrices \
-                    and all(not isinstance(e, Num) for row in right.rows for e in row):
-                self.matrices[left.key] = right
-        self._numeric_matrices()
-
-    def _numeric_matrices(self) -> None:
-        """`W = [[0.1, 0.3], [-0.2, 0.4]]` for a W the note uses in formulas (z = W x + b) and computes from
-        nothing: W stands for its entries W_1_1 …, each given its number (a value, not a claim)."""
-        computed = {st.members[0].node.key for st in self.statements if len(st.members) > 1 and st.rels[:1] == ["="]
-                    and isinstance(st.members[0].node, Ref) and not is_numeric(st.members[1].node)}
-        operands = {r.key for st in self.statements for m in st.members if not is_numeric(m.node)
-                    for r in refs(m.node)}
-        for st in list(self.statements):
-            if st.anchored or len(st.members) != 2 or st.rels != ["="]:
-                continue
-            left, right = st.members[0].node, st.members[1].node
-            if not (isinstance(left, Ref) and isinstance(right, Matrix) and left.key not in self.matrices
-                    and left.key not in computed and left.key in operands
-                    and all(as_number(e) is not None for row in right.rows for e in row)):
-                continue
-            rows = []
-            for i, row in enumerate(right.rows, start=1):
-                refs_row = []
-                for j, number in enumerate(row, start=1):
-                    entry = Ref(left.tokens + (str(i), str(j)), f"{left.tex}_{{{i}{j}}}", left.hat)
-                    refs_row.append(entry)
-                    self.statements.append(Statement(st.formula, [Member(entry, st.members[0].start, st.members[0].end),
-                                                                  Member(as_number(number), st.members[1].start,
-                                                                         st.members[1].end)],
-                                                     ["="]))
-                rows.append(tuple(refs_row))
-            self.matrices[left.key] = Matrix(tuple(rows))
-            self.matrix_values[left.key] = right
-        if not self.matrix_values:
-            return
-        changed = True  # z = W x + b, a = σ(z): names computed from matrices stand for matrices too
-        while changed:
-            changed = False
-            for st in self.statements:
-                left = st.members[0].node if st.members else None
-                if st.anchored or len(st.members) < 2 or st.rels[:1] != ["="] or not isinstance(left, Ref) \
-                        or left.key in self.matrices or is_numeric(st.members[1].node):
-                    continue
-                if any(r.key in self.matrices for r in refs(st.members[1].node)):
-                    self.matrices[left.key] = st.members[1].node
-                    changed = True
-
-    def _definitions(self) -> None:
-        """The first `name = expression` (or `expression = name`) for each name defines it. When a
-        chain gives several expressions (L = Σ(y_i − ŷ_i)² = (y_true − y_pred)²), the first one in
-        names the rest of the note also uses."""
-        elsewhere = Counter()
-        for st in self.statements:
-            for m in st.members[1:] if st.anchored else st.members:  # a carried-over member counts once
-                for r in refs(m.node):
-                    elsewhere[r.key] += 1
-        for st in self.statements:
-            for i, left, rel, right in st.pairs:
-                if rel not in ("=", "->"):
-                    continue
-                node = left.node
-                if isinstance(node, Matrix) and len(node.rows) == 1 and len(node.rows[0]) == 1:
-                    node = node.rows[0][0]  # [z_o] = …
-                if isinstance(node, Ref) and node.power is not None:  # z_{h1}^1 = …: a layer label
-                    label = () if len(node.tokens) > 1 else (f"^{node.power}",)
-                    node = Ref(node.tokens + label, node.tex, node.hat)
-                if isinstance(node, Ref) and _symbolic(right.node) \
-                        and not _mentions(right.node, node.key) and not _is_update_target(node):
-                    q = self.resolve(node, create=True)
-                    form = self._best_form(st, i, elsewhere)
-                    if q.def_node is None:
-                        q.def_node, q.def_line = form, st.formula.line
-                    else:
-                        q.others.append((form, st.formula.line))
-                elif isinstance(right.node, Ref) and _symbolic(left.node) and i == len(st.rels) - 1 \
-                        and isinstance(left.node, Juxt) and not isinstance(left.node.left, Deriv):
-                    q = self.resolve(right.node, create=True)
-                    if q.def_node is None and not self._defined_elsewhere(right.node.key):
-                        q.def_node, q.def_line = left.node, st.formula.line
-
-    def _best_form(self, st: Statement, i: int, counts: Counter):
-        """Of the expressions a chain equates with a name (across its continuation lines), the
-        first whose names all occur elsewhere in the note."""
-        candidates = [m.node for k, m in enumerate(st.members[i + 1:], start=i + 1)
-                      if st.rels[k - 1] in ("=", "->") and _symbolic(m.node)]
-        if i == 0:
-            for other in self.statements:
-                if other is not st and other.subject is st.subject and other.anchored:
-                    candidates += [m.node for k, m in enumerate(other.members[1:], start=1)
-                                   if other.rels[k - 1] in ("=", "->") and _symbolic(m.node)]
-        for node in candidates:
-            if all(counts[r.key] > 1 for r in refs(node)):
-                return node
-        return candidates[0]
-
-    def _defined_elsewhere(self, key) -> bool:
-        for st in self.statements:
-            for _, left, rel, right in st.pairs:
-                if isinstance(left.node, Ref) and left.node.key == key and _symbolic(right.node):
-                    return True
-        return False
-
-    def _register_all_names(self) -> None:
-        from ..read.align import normalize
-
-        for st in self.statements:
-            for m in st.members:
-                for ref in refs(m.node) + refs(normalize(m.node)):
-                    if ref.tokens in (("∂",), ("·",)) or self.function(ref) or _looks_like_function(ref, st):
-                        continue
-                    self.resolve(ref, create=True)
-
-    def _apply_user_aliases(self) -> None:
-        """Aliases from front matter or --spec: `w_41: w_a`."""
-        for a, b in self._user_aliases.items():
-            if a is None or b is None:
-                continue
-            target = self.resolve(Ref(b, " ".join(b)))
-            if target is not None and target.key != a:
-                self.aliases[a] = target.key
-                self.quantities.pop(a, None)
-                self.readings[a] = f"read {display(a)} as {display(target.key)} (declared)"
-
-    def _function_definitions(self) -> None:
-        """`S(x) = 1/(1 + e^{-x})`: a function of the note; the sigmoid when it is one."""
-        for st in self.statements:
-            for i, left, rel, right in st.pairs:
-                node = left.node
-                if i == 0 and rel == "=" and isinstance(node, Juxt) and isinstance(node.right, Paren) \
-                        and len(node.right.items) == 1 and isinstance(node.right.items[0], Ref) \
-                        and isinstance(node.left, Ref) and (node.left.key in FUNCTION_LETTERS
-                                                            or node.left.key == ("sigma",)) \
-                        and self._placeholder(node.right.items[0]):
-                    arg = node.right.items[0]
-                    self.resolve(arg, create=True)
-                    try:
-                        body = to_sympy(right.node, self)
-                    except Unverifiable:
-                        continue
-                    x = self.symbol(arg)
-                    lam = sp.Lambda(x, body)
-                    self.functions[node.left.key] = "sigma" if _is_sigmoid(lam) else lam
-                    self.quantities.pop(node.left.key, None)
-        for key in list(self.quantities):
-            if key in FUNCTION_LETTERS and self._used_as_function(key) and key not in self.functions \
-                    and self.quantities[key].def_node is None:  # h = σ(z) makes h(1 - h) a product
-                self.functions[key] = "unknown"
-
-    def _placeholder(self, ref: Ref) -> bool:
-        """The x of `S(x) = …`: a name nothing defines."""
-        q = self.resolve(ref)
-        return q is None or q.def_node is None
-
-    def _used_as_function(self, key) -> bool:
-        for st in self.statements:
-            for m in st.members:
-                for node in m.node.walk():
-                    if isinstance(node, Juxt) and isinstance(node.left, Ref) and node.left.key == key \
-                            and isinstance(node.right, Paren):
-                        return True
-        return False
-
-    def _convert_definitions(self) -> None:
-        for q in list(self.quantities.values()):
-            if q.def_node is None or q.definition is not None:
-                continue
-            for node, line in [(q.def_node, q.def_line)] + q.others:
-                try:
-                    expr = to_sympy(node, self)
-                except Unverifiable:
-                    continue
-                if not expr.has(q.symbol):
-                    q.definition, q.def_node, q.def_line = expr, node, line
-                    break
-
-    def _infer_aliases(self) -> None:
-        """Names a chain sets equal to defined ones by shape: `Loss = ½(output − y_TRUE)² = ½(g(z) − y_T)²`
-        makes g(z) the output and y_T the target."""
-        from .aliases import infer_aliases
-
-        infer_aliases(self)
-
-    def _loss_alias(self) -> None:
-        from .aliases import loss_alias
-
-        loss_alias(self)
-
-    def _find_loss(self) -> None:
-        """The loss: of the quantities nothing else uses, the one the note differentiates most
-        (ties: the one with a square in it)."""
-        used = set()
-        for q in self.quantities.values():
-            if q.definition is not None:  # what a quantity is computed from (δ = ∂L/∂z does not use L)
-                used |= q.definition.xreplace({d: sp.Integer(0) for d in q.definition.atoms(Dv)}).free_symbols
-        sinks = [q for q in self.quantities.values() if q.definition is not None and q.symbol not in used]
-        counts: Counter = Counter()
-        for st in self.statements:
-            for m in st.members:
-                for node in m.node.walk():
-                    if isinstance(node, Deriv) and isinstance(node.of, Ref):
-                        of = self.resolve(node.of)
-                        if of is not None:
-                            counts[of.key] += 1
-        ranked = sorted(sinks, key=lambda q: (-counts[q.key], not q.definition.has(sp.Pow)))
-        if ranked and (counts[ranked[0].key] or ranked[0].definition.has(sp.Pow)):
-            self.loss = ranked[0].key
-
-    def _resolve_definitions(self) -> None:
-        """`dW_i → dL_1/dW_i + dL_2/dW_i` defines dW_i through derivatives: work them out."""
-        from .calculus import Calculus
-
-        calc = Calculus(self)
-        for q in self.computed():
-            if q.definition.has(Dv):
-                try:
-                    q.definition = calc.resolve(q.definition)
-                except Unverifiable:
-                    q.definition = None
-
-    def _values(self) -> None:
-        from .values import collect_values
-
-        collect_values(self)
-
     # --- what the note knows ---------------------------------------------------------------
 
     def leaves(self) -> list[Quantity]:
@@ -442,34 +180,45 @@ class NoteModel:
         return None
 
 
-def _symbolic(node) -> bool:
-    return not is_numeric(node) and bool(refs(node)) and not isinstance(node, (Matrix,))
+# --- questions every stage asks -----------------------------------------------------------------
 
 
-def _mentions(node, key) -> bool:
-    return any(r.key == key for r in refs(node))
+def orphans(model) -> set[tuple[str, ...]]:
+    """Names that are neither defined nor used in any definition: nothing says what they are."""
+    used: set = set()
+    for q in model.quantities.values():
+        if q.definition is not None:
+            used |= _free_symbols(q.definition)
+    return {k for k, q in model.quantities.items() if q.definition is None and q.symbol not in used}
 
 
-def _is_update_target(ref: Ref) -> bool:
-    return any(t.lower() in ("new", "^new", "updated", "next") for t in ref.tokens)
+@lru_cache(maxsize=4096)
+def _free_symbols(expr) -> frozenset:
+    """Definitions are immutable and asked for again and again while names are being unified."""
+    return frozenset(expr.free_symbols)
 
 
-def _looks_like_function(ref: Ref, st: Statement) -> bool:
-    if ref.key not in FUNCTION_LETTERS:
-        return False
-    for m in st.members:
-        for node in m.node.walk():
-            if isinstance(node, Juxt) and node.left == ref and isinstance(node.right, Paren):
-                return True
-    return False
+def alias(model, source: tuple, target: tuple, why: str) -> None:
+    """source is another name for target, from now on."""
+    if source == target or source not in model.quantities or target not in model.quantities:
+        return
+    q_old = model.quantities.pop(source)
+    q_new = model.quantities[target]
+    for k, v in list(model.aliases.items()):
+        if v == source:
+            model.aliases[k] = target
+    model.aliases[source] = target
+    model.readings[source] = f"read {display(source)} as {display(target)} ({why})"
+    # anything already written with the old symbol now means the new one
+    for q in model.quantities.values():
+        if q.definition is not None and q.definition.has(q_old.symbol):
+            q.definition = q.definition.xreplace({q_old.symbol: q_new.symbol})
 
 
-def _is_sigmoid(lam: sp.Lambda) -> bool:
-    from ...algebra import Sigmoid
-
-    for point in (sp.Rational(-3, 7), sp.Rational(1, 3), sp.Rational(5, 2)):
-        a = lam(point).evalf(30)
-        b = Sigmoid(point).evalf(30)
-        if not (a.is_number and abs(a - b) < sp.Float("1e-25")):
-            return False
-    return True
+def definition_form(model, node):
+    """A defined name stands for its definition when lining up shapes."""
+    if isinstance(node, Ref):
+        q = model.resolve(node)
+        if q is not None and q.def_node is not None and not isinstance(q.def_node, Ref):
+            return q.def_node
+    return node

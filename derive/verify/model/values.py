@@ -25,8 +25,9 @@ from ..read.align import align
 from ..read.ir import Num, Ref
 from ..read.names import display
 from ..read.statements import as_number, is_numeric
-from .evaluate import PRECISION, evaluate
-from .to_sympy import Dv, Unverifiable, to_sympy
+from .calculus import exact_values
+from .note_model import Binding, Finding, Quantity, alias, definition_form, orphans
+from .to_sympy import Unverifiable, to_sympy
 
 
 @dataclass
@@ -160,9 +161,7 @@ def _seen(model, results: list[Num]) -> list[Seen]:
                     out.append(Seen(q.key, number.value, number.decimals, st.formula.line, context,
                                     q.definition is None))
             elif is_numeric(right.node) and not is_numeric(left.node):
-                from .aliases import _definition_form
-
-                form = _definition_form(model, left.node) if isinstance(left.node, Ref) else left.node
+                form = definition_form(model, left.node) if isinstance(left.node, Ref) else left.node
                 for x, y in align(form, right.node, prefer) or []:
                     if isinstance(x, Ref) and isinstance(y, Num):
                         q = model.resolve(x)
@@ -173,8 +172,6 @@ def _seen(model, results: list[Num]) -> list[Seen]:
 
 def _choose(model, seen: list[Seen]) -> None:
     """Each leaf's value: the one the note gives most often; the rest are findings or local."""
-    from .note_model import Binding, Finding
-
     by_key = defaultdict(list)
     for s in seen:
         q = model.quantities.get(s.key)
@@ -220,8 +217,6 @@ READ_DECIMALS = 6  # decimals from which a number read only in a substitution co
 
 def _split(model, key: tuple, context: tuple, value: Fraction) -> None:
     """One name, two quantities: inside `context` the name gets a quantity of its own."""
-    from .note_model import Quantity
-
     ctx = model.quantities.get(context)
     old = model.quantities[key]
     if ctx is None or ctx.definition is None or old.symbol not in ctx.definition.free_symbols:
@@ -281,8 +276,6 @@ def _key(model, s):
 def loosely_tied(model) -> set:
     """Leaves the loss does not depend on: `E_1 = ½(true − predicted)²` says nothing about which
     target or output is meant, so those names may be read by their values."""
-    from .aliases import orphans
-
     feeding = model.upstream([model.quantities[model.loss].symbol]) \
         if model.loss is not None and model.loss in model.quantities else set()
     loose = {q.key for q in model.leaves() if q.symbol not in feeding} if feeding else set()
@@ -296,8 +289,6 @@ def _generic(key: tuple[str, ...]) -> bool:
 
 def _value_aliases(model, seen: list[Seen]) -> None:
     """A name tied to nothing, given a number that is the value of exactly one quantity."""
-    from .aliases import _alias, orphans
-
     lonely = loosely_tied(model)
     lr = model.learning_rate()
     for s in seen:
@@ -311,15 +302,13 @@ def _value_aliases(model, seen: list[Seen]) -> None:
         hits = [q for q in model.quantities.values() if q.key != s.key and q.symbol in model.exact
                 and q.key not in lonely and rounds_to(model.exact[q.symbol], n)]
         if len(hits) == 1:
-            _alias(model, s.key, hits[0].key, f"its value {_num(s.value)} is that of {display(hits[0].key)}")
+            alias(model, s.key, hits[0].key, f"its value {_num(s.value)} is that of {display(hits[0].key)}")
             model.values.pop(s.key, None)
             lonely = loosely_tied(model)
 
 
 def _drift(model, seen: list[Seen]) -> None:
     """h_1 given the value of out H_1: from that line on, h_1 means out H_1."""
-    from .note_model import Finding
-
     for s in sorted(seen, key=lambda s: s.line):
         q = model.quantities.get(s.key)
         if q is None or q.definition is None or q.symbol not in model.exact or s.decimals < 2:
@@ -361,52 +350,3 @@ def _crossed(model, s: Seen, seen: list[Seen]) -> bool:
                 rounds_to(model.exact[r.symbol], Num(s.value, "", s.decimals)):
             return True
     return False
-
-
-def exact_values(model) -> dict:
-    """Every quantity whose value follows from the given values, at high precision."""
-    with mpmath.workdps(PRECISION):
-        out = {q.symbol: _mp(v) for k, v in model.values.items() if (q := model.quantities.get(k)) is not None}
-        return fill_in(model, out)
-
-
-def fill_in(model, env: dict, calc=None) -> dict:
-    """env (values of leaves) completed with every definition whose inputs have values, each after its
-    inputs. A quantity the note defines as a derivative (δ = ∂L/∂z) is worked out by reverse mode."""
-    pending = [q for q in model.quantities.values() if q.definition is not None and q.symbol not in env]
-    _evaluate_all(pending, env)
-    derivatives = [q for q in pending if q.symbol not in env and q.definition.has(Dv)]
-    if derivatives:
-        if calc is None:
-            from .calculus import Calculus
-
-            calc = Calculus(model)
-        for q in derivatives:
-            try:
-                env[q.symbol] = calc.value(q.definition, env)
-            except (ValueError, ZeroDivisionError, TypeError, Unverifiable):
-                pass
-        _evaluate_all([q for q in pending if q.symbol not in env], env)
-    return env
-
-
-def _evaluate_all(pending: list, out: dict) -> None:
-    progress = True
-    while pending and progress:
-        progress = False
-        rest = []
-        for q in pending:
-            if all(s in out for s in q.definition.free_symbols):
-                try:
-                    out[q.symbol] = evaluate(q.definition, out)
-                except (ValueError, ZeroDivisionError, TypeError, Unverifiable):
-                    pass
-                progress = True
-            else:
-                rest.append(q)
-        pending = rest
-
-
-def _mp(v: Fraction):
-    return mpmath.mpf(v.numerator) / v.denominator
-
