@@ -8,13 +8,15 @@ from fractions import Fraction
 import pytest
 
 from derive import derive, load
-from derive.document.build import Equation, Omitted, build, join_terms, latex, markdown
-from derive.document.figure import network_figure, svg_text, to_svg, to_tikz
+from derive.document.build import build
+from derive.document.figure import network_figure
 from derive.document.formatting import fmt_tex
-from derive.document.printing import Printers
+from derive.document.model import Equation, Omitted, join_terms
+from derive.document.printing import Printers, leibniz
 from derive.network.examples import EXAMPLES
 from derive.network.mlp import LAYERED, build_mlp
-from derive.output.terminal import leibniz
+from derive.output.draw import svg_text, to_svg, to_tikz
+from derive.output.notebook import latex, markdown
 
 DOUBLE_SUPERSCRIPT = re.compile(r"\^\{[^{}]*\}\^|\^\{[^{}]*\}'")
 

@@ -14,7 +14,8 @@ from derive import derive, load
 from derive.cli.main import main
 from derive.derivation.numeric import finite_differences
 from derive.document.formatting import fmt
-from derive.document.handout import handout_files, variants
+from derive.document.handout import variants
+from derive.output.render import handout_files
 from derive.output.terminal import to_json
 
 HAVE_TEX = bool(shutil.which("pdflatex"))

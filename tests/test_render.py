@@ -12,7 +12,8 @@ import pytest
 from derive import derive, load
 from derive.cli.main import main
 from derive.document.build import build
-from derive.output.render import PackageLoader, document_files, visible_length
+from derive.output.render import document_files
+from derive.output.templates import PackageLoader, visible_length
 
 HAVE_TEX = bool(shutil.which("pdflatex"))
 HAVE_PDFTOTEXT = bool(shutil.which("pdftotext"))
@@ -96,7 +97,7 @@ def test_no_tex_engine_exits_2_naming_the_packages(tmp_path, monkeypatch, capsys
 
 
 def test_long_equations_are_broken_in_latex(doc222):
-    from derive.output.render import _tex_eq
+    from derive.output.templates import _tex_eq
 
     w1 = next(g for g in doc222.gradients if g.name == "w1")
     tex = _tex_eq(w1.form)
@@ -124,7 +125,7 @@ def test_pdf_has_every_gradient_and_the_updated_w5(tmp_path, capsys, monkeypatch
 @pytest.mark.skipif(not HAVE_TEX, reason=TEX_MISSING)
 def test_every_example_compiles_and_the_same_source_gives_the_same_pdf():
     from derive.network.examples import EXAMPLES
-    from derive.output.render import compile_pdf
+    from derive.output.pdf import compile_pdf
 
     for name in EXAMPLES:
         files = document_files(build(derive(load(name))), "tex", name)

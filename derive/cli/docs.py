@@ -12,12 +12,12 @@ import click
 
 from ..derivation.engine import derive
 from ..document.build import build as build_document
-from ..document.handout import handout_files
 from ..errors import DeriveError, ToolMissing
 from ..network.examples import EXAMPLES
 from ..network.spec import load_target
 from ..output.files import is_ours, remove_stale, write_all
-from ..output.render import document_files, render, tex_engine
+from ..output.pdf import tex_engine
+from ..output.render import document_files, handout_files, render
 
 GALLERY_HANDOUT = ("mlp-222", 1, 7)  # the sample handout of the gallery: example, variants, seed
 

@@ -18,6 +18,7 @@ from functools import cached_property
 import sympy as sp
 
 from ..algebra import MaxRoute, delta_symbol, plus, symbol, times
+from ..errors import SizeError
 from ..network.graph import Activate, Affine, Loss, LossTerm, Network, Pool, Quantity, Role, Softmax, grad_parents
 from ..rules import ACTIVATIONS, LOSSES, SOFTMAX
 from . import numeric
@@ -142,16 +143,6 @@ class Gradient:
     def best_form(self) -> sp.Expr:
         return self.compact if self.compact is not None else self.delta_form
 
-    def _repr_markdown_(self) -> str:
-        from ..document.build import markdown
-
-        return markdown(self)
-
-    def _repr_latex_(self) -> str:
-        from ..document.build import latex
-
-        return latex(self)
-
 
 @dataclass
 class Derivation:
@@ -161,6 +152,7 @@ class Derivation:
     values: dict[str, float] | None
     learning_rate: float | None
     definitions: dict[str, sp.Expr] = field(default_factory=dict)
+    factors: dict[tuple[str, str], Factor] = field(default_factory=dict, repr=False)  # the engine's, by (of, wrt)
 
     @property
     def loss_value(self) -> float | None:
@@ -174,19 +166,22 @@ class Derivation:
     def graph(self) -> Graph:
         return Graph(self.network)
 
+    def factor(self, of: str, wrt: str) -> Factor:
+        """The local derivative d(of)/d(wrt) as the engine wrote it (and its value), made once."""
+        key = (of, wrt)
+        if key not in self.factors:
+            self.factors[key] = make_factor(self.network, self.graph, self.values, of, wrt)
+        return self.factors[key]
+
     def expanded(self, param: str) -> sp.Expr:
         """The gradient in inputs and parameters alone (can be very large; shown only on request)."""
         return expand_in_leaves(self.network, self.gradients[param].best_form, self.signals)
 
-    def _repr_markdown_(self) -> str:
-        from ..document.build import markdown
 
-        return markdown(self)
-
-    def _repr_latex_(self) -> str:
-        from ..document.build import latex
-
-        return latex(self)
+def make_factor(net: Network, graph: Graph, values: dict | None, of: str, wrt: str) -> Factor:
+    q = net[of]
+    value = None if values is None else float(numeric.partial(q, wrt, values, numeric.FLOAT))
+    return Factor(of, wrt, local_derivative(q, wrt, graph.softmax_out), value)
 
 
 # --- the derivation ----------------------------------------------------------------------------
@@ -210,9 +205,7 @@ class _Builder:
     def factor(self, of: str, wrt: str) -> Factor:
         key = (of, wrt)
         if key not in self._local:
-            q = self.net[of]
-            value = None if self.values is None else float(numeric.partial(q, wrt, self.values, numeric.FLOAT))
-            self._local[key] = Factor(of, wrt, local_derivative(q, wrt, self.graph.softmax_out), value)
+            self._local[key] = make_factor(self.net, self.graph, self.values, of, wrt)
         return self._local[key]
 
     def kids(self, name: str) -> list[str]:
@@ -273,8 +266,6 @@ def derive(net: Network, allow_large: bool = False) -> Derivation:
     when the network has values for all its inputs, targets and parameters."""
     n_params = len(net.params)
     if n_params > MAX_PARAMETERS and not allow_large:
-        from ..errors import SizeError
-
         raise SizeError(f"the network has {n_params:,} parameters; a symbolic derivation is limited to "
                         f"{MAX_PARAMETERS:,} (pass --allow-large to go ahead anyway)")
     values = grads = None
@@ -306,7 +297,7 @@ def derive(net: Network, allow_large: bool = False) -> Derivation:
 
     floats = None if values is None else {k: float(x) for k, x in values.items()}
     defs = {q.name: definition(q) for q in net.quantities if q.op is not None}
-    return Derivation(net, out, signals, floats, lr, defs)
+    return Derivation(net, out, signals, floats, lr, defs, b._local)
 
 
 def derivative(net: Network, of: str, wrt: str) -> sp.Expr:

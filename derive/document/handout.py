@@ -12,15 +12,16 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path
 
 from ..derivation import numeric
 from ..derivation.engine import derive
 from ..errors import DeriveError
 from ..network.graph import Activate, Affine, Loss, Network, Role, Softmax
-from ..output.terminal import leibniz
 from ..rules import ACTIVATIONS, LINEAR, LOSSES, SOFTMAX
-from .build import Document, Equation, Writer, build, givens, group_of, trim
+from .build import build, givens
+from .model import Document, Equation, group_of, trim
+from .printing import leibniz
+from .writer import Writer
 
 DRAWS = 1000               # attempts at values before giving up
 SQUASH_LIMIT = 2.5         # |z| of a sigmoid or tanh unit at most this (σ'(2.5) ≈ 0.07)
@@ -219,27 +220,3 @@ def sheet(v: Variant, count: int, seed: int, allow_large: bool = False) -> tuple
     s = Sheet(net.name, net.kind, layers, activations, int(shape.get("steps", 0)), v.number, count, seed, d.learning_rate, w.tex(net.loss), givens(w),
               definitions, forward, [Question(w.tex(net.loss), d.loss_value)], grads, updates, doc.figure)
     return s, doc
-
-
-def handout_files(net: Network, count: int, seed: int, fmt_: str, templates: Path | None = None,
-                  progress=None, allow_large: bool = False) -> dict[str, bytes]:
-    """{file name: bytes} for every variant's exercise sheet and answer key."""
-    from ..output.render import compile_pdf, figure_for, render
-
-    base = "tex" if fmt_ == "pdf" else fmt_
-    files: dict[str, bytes] = {}
-    for v in variants(net, count, seed):
-        if progress:
-            progress(f"variant {v.number} of {count}")
-        s, doc = sheet(v, count, seed, allow_large)
-        stem = f"{net.name}-{v.number}"
-        figure, extra = figure_for(base, s.figure, f"{net.name}-network.svg" if base == "md" else None)
-        files.update(extra)
-        source = f"derive handout {net.name} --seed {seed} (variant {v.number})"
-        for part in ("exercise", "answers"):
-            text = render(f"{part}.{base}.j2", base, {"sheet": s, "doc": doc, "figure": figure}, templates, source)
-            if fmt_ == "pdf":
-                files[f"{stem}-{part}.pdf"] = compile_pdf(text)
-            else:
-                files[f"{stem}-{part}.{fmt_}"] = text.encode()
-    return files

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from ..algebra import delta_symbol
 from ..network.graph import Activate, Affine, Loss, Role, Softmax
 from ..rules import ACTIVATIONS, LOSSES
-from .build import Equation, Writer, num
 from .formatting import fmt_tex
+from .model import Equation
+from .writer import Writer, num
 
 MATRIX_ENTRIES = 8  # matrices are written out entry by entry up to this many rows and columns
 

@@ -102,6 +102,24 @@ class TeacherText(StrPrinter):
         return "[%s = %s]" % (self._print(e.args[0]), self._print(e.args[1]))
 
 
+class NumberLatex(TeacherLatex):
+    """The teacher's printer with every named quantity (and every δ) replaced by its value, products
+    written with a dot so that numbers stay apart."""
+
+    def __init__(self, names: dict, plain: dict):
+        LatexPrinter.__init__(self, {"order": "none", "symbol_names": names, "mul_symbol": "dot"})
+        self.plain = plain
+
+    def _arg(self, e):
+        return self.plain[e] if e in self.plain else self._print(e)
+
+    def _print_Sigmoid(self, e):
+        return r"\sigma\left(%s\right)" % self._arg(e.args[0])
+
+    def _print_Relu(self, e):
+        return r"\operatorname{ReLU}\left(%s\right)" % self._arg(e.args[0])
+
+
 class Printers:
     """The printers for one network, built once."""
 
@@ -115,3 +133,9 @@ class Printers:
 
     def text(self, e) -> str:
         return self._text.doprint(e)
+
+
+def leibniz(printers: Printers, of: str, wrt: str) -> str:
+    """∂of/∂wrt in LaTeX, in the network's names."""
+    names = printers.latex_names
+    return r"\frac{\partial %s}{\partial %s}" % (names[symbol(of)], names[symbol(wrt)])

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..algebra import delta_symbol, symbol
+from ..algebra import delta_symbol
 from ..derivation.engine import Derivation, Factor
 from ..document.formatting import fmt
-from ..document.printing import Printers
-
-
-def leibniz(printers: Printers, of: str, wrt: str) -> str:
-    names = printers.latex_names
-    return r"\frac{\partial %s}{\partial %s}" % (names[symbol(of)], names[symbol(wrt)])
+from ..document.printing import Printers, leibniz
 
 
 def factor_latex(p: Printers, f: Factor) -> str:

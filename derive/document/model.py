@@ -1,0 +1,141 @@
+"""The document model: the mathematics of a lecture as LaTeX strings and numbers, in plain records.
+
+Displayed equations are chains `lhs = rhs = ... = value`, each part a sum of terms, so that a layout
+may break it and a reader (or `derive verify`) can check every claim one by one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+TERM_LIMIT = 10    # a sum with more terms than this is written with \dots
+LIST_LIMIT = 120   # a list of equations longer than this shows a few of each kind of quantity
+GROUP_SHOW = 2     # ... this many from the start of each kind, and its last one
+
+
+Part = tuple[str, ...]  # the terms of one side of an equation (a sum), in order
+
+
+def join_terms(terms: Part) -> str:
+    out = terms[0]
+    for t in terms[1:]:
+        out += f" - {t[1:].lstrip()}" if t.startswith("-") else f" + {t}"
+    return out
+
+
+def elide(part: Part, limit: int = TERM_LIMIT) -> Part:
+    return part if len(part) <= limit else part[:2] + (r"\dots",) + part[-1:]
+
+
+@dataclass(frozen=True)
+class Equation:
+    """lhs = parts[1] = parts[2] = ...; each part a sum of terms, so that a layout may break it."""
+
+    parts: tuple[Part, ...]
+    kind: ClassVar[str] = "equation"
+
+    @property
+    def latex(self) -> str:
+        return " = ".join(join_terms(p) for p in self.parts)
+
+    @property
+    def lhs(self) -> str:
+        return join_terms(self.parts[0])
+
+
+@dataclass(frozen=True)
+class Omitted:
+    """Stands for equations left out of a long list: `count` more like the ones before it."""
+
+    count: int
+    first: str    # LaTeX of the first quantity left out
+    last: str
+    kind: ClassVar[str] = "omitted"
+
+
+def trim(items: list[tuple[tuple, str, Equation]], limit: int = LIST_LIMIT) -> list:
+    """A long list of (group, quantity LaTeX, equation) shortened to the first few and the last of
+    every group, with an Omitted in the gap."""
+    if len(items) <= limit:
+        return [e for _, _, e in items]
+    groups: dict[tuple, list[tuple[str, Equation]]] = {}
+    for key, tex, e in items:
+        groups.setdefault(key, []).append((tex, e))
+    out: list = []
+    for members in groups.values():
+        if len(members) <= GROUP_SHOW + 2:
+            out += [e for _, e in members]
+            continue
+        gap = members[GROUP_SHOW:-1]
+        out += [e for _, e in members[:GROUP_SHOW]]
+        out.append(Omitted(len(gap), gap[0][0], gap[-1][0]))
+        out.append(members[-1][1])
+    return out
+
+
+def group_of(q) -> tuple:
+    return (q.layer, type(q.op).__name__, q.role)
+
+
+@dataclass(frozen=True)
+class GradientSection:
+    name: str
+    tex: str                          # the parameter as printed
+    detailed: bool                    # worked out in full (chain rule, factors, forms)
+    paths: int
+    chain: Equation | None            # dL/dp as a sum of products of Leibniz factors
+    factors: tuple[Equation, ...]     # each distinct local derivative on those paths
+    form: Equation | None             # the σ(1−σ) form in named quantities (None when too large)
+    delta: Equation                   # the δ form
+    value: float | None
+    update: Equation | None
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    name: str
+    tex: str
+    given: float | None
+    delta_form: str
+    value: float | None
+    updated: float | None
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section a kind of network adds: "bptt" (an RNN's backpropagation through time), "steps" (each
+    shared parameter's gradient as a sum over time steps), "index" (a CNN's formulas in index form).
+    The templates give each key its title and prose."""
+
+    key: str
+    equations: tuple[Equation, ...]
+
+
+@dataclass
+class Document:
+    name: str
+    kind: str
+    description: str
+    note: str
+    n_params: int
+    loss_tex: str
+    has_numbers: bool
+    learning_rate: float | None
+    figure: object                                 # figure.Figure
+    givens: list[str]                              # lines of assignments "x_{1} = 0.05, ..."
+    forward: list[Equation]
+    loss: list[Equation]
+    outputs: list[Equation]                        # dL/d(output) for every output (or logit)
+    gradients: list[GradientSection]
+    signals: list[Equation]
+    matrix: object | None                          # MatrixForm for layered MLPs
+    summary: list[SummaryRow]
+    detailed_all: bool
+    logits: bool                                   # softmax with cross-entropy: the backward pass starts at the logits
+    uses_sigmoid: bool
+    extra: list[Section] = field(default_factory=list)
+
+    @property
+    def worked(self) -> list[GradientSection]:
+        return [g for g in self.gradients if g.detailed]

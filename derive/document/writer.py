@@ -1,0 +1,73 @@
+"""The printers of one derivation: its expressions in the network's names, and the same with numbers."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ..algebra import delta_symbol, symbol
+from ..derivation.engine import Derivation, Factor
+from .formatting import fmt_tex
+from .model import TERM_LIMIT, Equation, Part
+from .printing import NumberLatex, Printers
+
+
+def num(x: float) -> str:
+    """A number for use inside a product or sum: negative numbers in parentheses."""
+    s = fmt_tex(x)
+    return s if x >= 0 else r"\left(%s\right)" % s
+
+
+class Writer:
+    """Printers for one derivation: symbolic names, and the same expressions with numbers."""
+
+    def __init__(self, d: Derivation):
+        self.d = d
+        self.net = d.network
+        self.p = Printers(d.network)
+        self.numbers = None
+        if d.values is not None:
+            values = dict(d.values)
+            names, plain = {}, {}
+            for n, v in values.items():
+                names[symbol(n)], plain[symbol(n)] = num(v), fmt_tex(v)
+            for n, s in d.signals.items():
+                if s.value is not None:
+                    names[delta_symbol(n)], plain[delta_symbol(n)] = num(s.value), fmt_tex(s.value)
+            self.numbers = NumberLatex(names, plain)
+
+    def tex(self, name: str) -> str:
+        return self.p.latex_names[symbol(name)]
+
+    def terms(self, e: sp.Expr) -> Part:
+        if not isinstance(e, sp.Add):
+            return (self.p.latex(e),)
+        if len(e.args) > TERM_LIMIT:
+            return (self.p.latex(e.args[0]), self.p.latex(e.args[1]), r"\dots", self.p.latex(e.args[-1]))
+        return tuple(self.p.latex(a) for a in e.args)
+
+    def number_terms(self, e: sp.Expr) -> Part | None:
+        """e with numbers, unless that says nothing more than the value (a bare name or number, or a
+        sum too long to write out)."""
+        if self.numbers is None or e.is_Symbol or e.is_Number:
+            return None
+        if isinstance(e, sp.Add):
+            if len(e.args) > TERM_LIMIT:
+                return None
+            return tuple(self.numbers.doprint(a) for a in e.args)
+        return (self.numbers.doprint(e),)
+
+    def chain(self, lhs: str, e: sp.Expr, value: float | None, *, numbers: Part | None = None,
+              extra: tuple[Part, ...] = ()) -> Equation:
+        """lhs = [extra] = e = e with numbers = value."""
+        parts: list[Part] = [(lhs,), *extra, self.terms(e)]
+        nums = numbers if numbers is not None else self.number_terms(e)
+        if nums is not None:
+            parts.append(nums)
+        if value is not None and not e.is_Number:
+            v = (fmt_tex(value),)
+            if parts[-1] != v:
+                parts.append(v)
+        return Equation(tuple(parts))
+
+    def partial(self, of: str, wrt: str) -> Factor:
+        return self.d.factor(of, wrt)
