@@ -136,3 +136,28 @@ def test_a_note_without_mathematics_says_so(tmp_path, capsys):
     prose.write_text("Backpropagation is the chain rule, applied backwards.\n")
     code, out, _ = run(capsys, "verify", prose)
     assert code == 0 and "no mathematics found" in out and "100%" not in out
+
+
+def test_a_note_from_standard_input(capsys, monkeypatch):
+    import io
+
+    text = "Forward\n\n$$y = 2 \\cdot 3 = 7$$\n"
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+    code, out, _ = run(capsys, "verify", "-", "--json")
+    note = json.loads(out)["notes"][0]
+    assert code == 1 and note["path"] == "-"
+    assert [(c["line"], c["status"]) for c in note["claims"]] == [(3, "wrong")]
+
+
+def test_a_notebook_is_checked_on_its_markdown_cells(tmp_path, capsys):
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": ["# Notes\n", "\n", "$$y = 2 \\cdot 3 = 7$$"]},
+             {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": "y = 7"},
+             {"cell_type": "markdown", "metadata": {}, "source": "$$z = 2 + 2 = 4$$"}]
+    nb = tmp_path / "note.ipynb"
+    nb.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    code, out, _ = run(capsys, "verify", nb, "--json")
+    claims = json.loads(out)["notes"][0]["claims"]
+    assert code == 1 and [(c["line"], c["status"]) for c in claims] == [(3, "wrong"), (5, "correct")]
+    assert claims[0]["source"] == "2 \\cdot 3 = 7"
+    code, out, _ = run(capsys, "verify", nb, "--format", "md")
+    assert "\n# Notes\n" in out and "wrong" in out and "\"cells\"" not in out

@@ -15,12 +15,21 @@ from ..errors import DeriveError, NoteError
 EXIT_WRONG, EXIT_BAD_INPUT = 1, 2
 
 
-def _check_one(args: tuple[str, dict]) -> tuple[str, object, str | None]:
-    """(path, report or None, error message or None): runs in a worker process."""
-    from ..verify import verify_file
+STDIN = "-"
 
-    path, aliases = args
+
+def _check_one(args: tuple[str, dict, str | None]) -> tuple[str, object, str | None]:
+    """(path, report or None, error message or None): runs in a worker process. text is the note's
+    text when it is not the file's own (stdin's)."""
+    # imported here, not at the top: `derive --help` and the other commands start without the checker
+    from ..verify import verify_file, verify_text
+
+    path, aliases, text = args
     try:
+        if text is None and path.lower().endswith(".ipynb"):
+            text = _notebook_markdown(path)
+        if text is not None:
+            return path, verify_text(path, text, aliases), None
         return path, verify_file(path, aliases), None
     except NoteError as e:
         return path, None, str(e).split(": ", 1)[-1]
@@ -28,6 +37,33 @@ def _check_one(args: tuple[str, dict]) -> tuple[str, object, str | None]:
         return path, None, "a formula is nested too deeply to read"
     except Exception as e:  # noqa: BLE001 - one note the checker cannot handle must not stop a class's batch
         return path, None, f"the checker failed on this note ({type(e).__name__}: {e}); please report it"
+
+
+def _notebook_markdown(path: str) -> str:
+    """A notebook's markdown cells, one blank line between cells: the text its lines refer to."""
+    # imported here, not at the top, like the checker itself: nbformat is slow to import
+    from ..verify import MAX_BYTES
+    from ..verify.read.notebook import markdown_of
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as e:
+        raise NoteError(path, f"cannot read: {e.strerror}") from None
+    if len(data) > MAX_BYTES:
+        raise NoteError(path, f"larger than {MAX_BYTES // 1_000_000} MB; notes are text")
+    try:
+        raw = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise NoteError(path, f"not UTF-8 text (byte {e.start})") from None
+    return markdown_of(path, raw)[0]
+
+
+def _stdin_text() -> str:
+    data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode("utf-8")
+    try:
+        return data.decode("utf-8").replace("\r\n", "\n")
+    except UnicodeDecodeError as e:
+        raise DeriveError(f"standard input is not UTF-8 text (byte {e.start})") from None
 
 
 def _read_spec(path: str | None) -> dict:
@@ -59,13 +95,16 @@ def _read_spec(path: str | None) -> dict:
 @click.option("--force", is_flag=True, help="Replace existing copies even when derive did not write them.")
 def verify(notes: tuple[str, ...], spec: str | None, as_json: bool, fmt: str, output: str | None, jobs: int,
            verbose: bool, force: bool) -> int:
-    """Check hand-written notes (Markdown with LaTeX) line by line.
+    """Check hand-written notes line by line: Markdown or plain text with LaTeX (.md, .txt), LaTeX
+    documents (.tex), notebooks (.ipynb: their markdown cells); - reads a note from standard input.
 
     Exit status: 0 nothing wrong, 1 something wrong, 2 a note could not be read."""
+    # imported here, not at the top: `derive --help` and the other commands start without the checker
     from ..verify import report
 
     aliases = _read_spec(spec)
-    work = [(p, aliases) for p in notes]
+    stdin = _stdin_text() if STDIN in notes else None
+    work = [(p, aliases, stdin if p == STDIN else None) for p in notes]
     results = []
     show_progress = len(work) > 1 and sys.stderr.isatty()
     if jobs > 1 and len(work) > 1:
@@ -79,11 +118,11 @@ def verify(notes: tuple[str, ...], spec: str | None, as_json: bool, fmt: str, ou
     if as_json:
         click.echo(json.dumps(report.to_json(reports, errors), indent=2, ensure_ascii=False))
     elif fmt == "md" and output is None:
-        _write_annotated(reports, output, notes, force)
+        _write_annotated(reports, output, notes, force, stdin)
     else:
         click.echo(report.to_text(reports, errors, verbose), nl=False)
     if output is not None:  # -o: the annotated copies, beside the report on the terminal
-        _write_annotated(reports, output, notes, force)
+        _write_annotated(reports, output, notes, force, stdin)
     for p, e in errors:
         click.echo(f"derive: {p}: {e}", err=True)
     if errors:
@@ -102,7 +141,8 @@ def _with_progress(iterator, total: int, show: bool) -> list:
     return out
 
 
-def _write_annotated(reports, output: str | None, notes: tuple[str, ...], force: bool) -> None:
+def _write_annotated(reports, output: str | None, notes: tuple[str, ...], force: bool,
+                     stdin: str | None = None) -> None:
     """--format md: each note's annotated copy, to standard output or as NAME.checked.md in the
     folder -o (all checked before any is written; a note itself is never overwritten)."""
     from ..output.files import write_all
@@ -111,7 +151,12 @@ def _write_annotated(reports, output: str | None, notes: tuple[str, ...], force:
     copies = {}
     names = _copy_names([r.path for r in reports])
     for r in reports:
-        text = Path(r.path).read_text(encoding="utf-8").replace("\r\n", "\n")
+        if r.path == STDIN:
+            text = stdin or ""
+        elif r.path.lower().endswith(".ipynb"):
+            text = _notebook_markdown(r.path)
+        else:
+            text = Path(r.path).read_text(encoding="utf-8").replace("\r\n", "\n")
         copy = report.annotated(r, text)
         if output is None:
             click.echo(copy)
@@ -124,7 +169,7 @@ def _write_annotated(reports, output: str | None, notes: tuple[str, ...], force:
 def _copy_names(paths: list[str]) -> dict[str, str]:
     """NAME.checked.md for each note; notes that share a file name (one folder per student) are told
     apart by their folders: s1/note.md and s2/note.md give s1_note.checked.md and s2_note.checked.md."""
-    stems = [Path(p).stem for p in paths]
+    stems = ["stdin" if p == STDIN else Path(p).stem for p in paths]
     full = {p: Path(p).resolve().with_suffix("").parts for p in paths}
     names = {}
     for p, stem in zip(paths, stems):

@@ -1,5 +1,7 @@
 """Find the formulas in a note: display and inline maths, rows of aligned environments, column sums,
-and bare arithmetic lines, each with its exact position in the note.
+formula images, and plain-text formula lines, each with its exact position in the note. Markdown,
+plain text, LaTeX documents (.tex) and notebooks (.ipynb: their markdown cells) are read; where the
+maths is comes from markup.py, which plain-text lines are formulas from plaintext.py.
 
 Every formula's text has the same length as the slice of the note it came from (what the grammar
 should not see is blanked with spaces), so a position inside a formula maps straight back to the
@@ -11,10 +13,12 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 import yaml
 
 from ...errors import NoteError
+from . import latexdoc, markup, notebook, plaintext
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,17 @@ class Note:
     front_matter: dict = field(default_factory=dict)
     formulas: list[Formula] = field(default_factory=list)
     line_starts: list[int] = field(default_factory=list)
+    cells: list[tuple[int, int]] = field(default_factory=list)  # notebook: (first line, cell number)
+    headings: list[tuple[int, int, str]] = field(default_factory=list)  # (line, level, title)
+    markup: str = "markdown"  # markdown | latex | notebook
+
+    def locate(self, line: int) -> str:
+        """Where a line is for a reader: "cell 3, line 2" in a notebook, else "line 12"."""
+        i = bisect.bisect_right([first for first, _ in self.cells], line) - 1
+        if i < 0:
+            return f"line {line}"
+        first, number = self.cells[i]
+        return f"cell {number}, line {line - first + 1}"
 
     def where(self, offset: int) -> tuple[int, int]:
         i = bisect.bisect_right(self.line_starts, offset) - 1
@@ -59,7 +74,8 @@ _PRIME = re.compile(r"\^\{?\\prime\}?|′")
 _AND = re.compile(r"\\text\{\s*(and|or|where|with|for)\s*\}|(?<![\\a-zA-Z{])(and|with|where|for|let)(?![a-zA-Z}])")
 _BULLET = re.compile(r"^\s*(-|\\otimes|\\bullet|\*|⊗|•)\s+(?=\\[dt]?frac|\\text|\\partial|d|[A-Za-z])")
 _TRAILING = re.compile(r"[\s.:,;]+$")
-_REMARK = re.compile(r"\\q?quad\s*\(?\s*\\(?:text|textrm|mathrm|textit)\s*\{[^{}]*\}\s*\)?[\s.]*$")  # … \quad \text{(unit 2 is off)}
+# … \quad \text{(unit 2 is off)}
+_REMARK = re.compile(r"\\q?quad\s*\(?\s*\\(?:text|textrm|mathrm|textit)\s*\{[^{}]*\}\s*\)?[\s.]*$")
 
 
 def _blank_match(m: re.Match) -> str:
@@ -153,12 +169,13 @@ _COLUMN = re.compile(r"\\begin\{array\}\{[^{}]*\}(.*?)\\end\{array\}", re.S)
 
 
 class _Builder:
-    def __init__(self, note: Note):
+    def __init__(self, note: Note, src: str | None = None):
         self.note = note
+        self.src = note.text if src is None else src  # as long as note.text: what the formulas are read from
         self.block = 0
 
     def add(self, start: int, end: int, kind: str, rows: tuple[int, ...] = ()) -> int | None:
-        text, ranges = index_ranges(self.note.text[start:end])
+        text, ranges = index_ranges(self.src[start:end])
         text = blank(text)
         if not text.strip():
             return None
@@ -168,7 +185,7 @@ class _Builder:
         return len(self.note.formulas) - 1
 
     def display(self, start: int, end: int, kind: str = "display") -> None:
-        s = self.note.text
+        s = self.src
         self.block += 1
         pos = start
         for m in _ENV.finditer(s, start, end):
@@ -197,7 +214,7 @@ class _Builder:
 
     def column_sum(self, start: int, end: int) -> None:
         """A written-out addition: numbers above \\hline, their sum below."""
-        s = self.note.text[start:end]
+        s = self.src[start:end]
         body = _COLUMN.search(s)
         if not body:
             return
@@ -230,40 +247,113 @@ def index_ranges(text: str) -> tuple[str, tuple[tuple[str, int, int], ...]]:
     return text[: m.start()] + " " * (len(text) - m.start()), tuple(ranges)
 
 
+_MATH_FENCES = ("math", "latex", "tex")
+_PLAIN_FENCES = ("", "text", "txt", "plain", "plaintext", "math")
+_FORMAT = {".tex": "latex", ".ipynb": "notebook", ".md": "markdown", ".markdown": "markdown", ".txt": "markdown"}
+
+
 def read_note(path: str, text: str) -> Note:
-    """Split a note into formulas. Raises NoteError only for a note that cannot be read at all."""
+    """Split a note into formulas. Raises NoteError only for a note that cannot be read at all.
+    The markup comes from the file's suffix, or for stdin and other names from its content; a
+    notebook may be given as its JSON or as its markdown cells already extracted."""
     if "\x00" in text:
         raise NoteError(path, "this is not a text file")
-    note = Note(path, text)
+    fmt = _FORMAT.get(PurePath(path).suffix.lower())
+    if fmt is None:
+        fmt = ("notebook" if notebook.looks_like_notebook(text)
+               else "latex" if latexdoc.looks_like_latex(text) else "markdown")
+    cells: list[tuple[int, int]] = []
+    if fmt == "notebook" and notebook.looks_like_notebook(text):
+        text, cells = notebook.markdown_of(path, text)
+    note = Note(path, text, cells=cells, markup=fmt)
     note.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
-    body_start = _front_matter(note)
-    b = _Builder(note)
-    s = text
-    i = body_start
-    math_spans: list[tuple[int, int]] = []
-    pattern = re.compile(r"\$\$|\\\[|\$|\\\(")
-    while True:
-        m = pattern.search(s, i)
-        if not m:
-            break
-        opener = m.group(0)
-        closer = {"$$": "$$", "\\[": "\\]", "$": "$", "\\(": "\\)"}[opener]
-        if opener == "$" and m.start() > 0 and s[m.start() - 1] == "\\":
-            i = m.end()
-            continue
-        close = s.find(closer, m.end())
-        if opener == "$" and close >= 0 and "\n\n" in s[m.end():close]:
-            close = -1
-        if close < 0:
-            i = m.end()
-            continue
-        kind = "display" if opener in ("$$", "\\[") else "inline"
-        b.display(m.end(), close, kind)
-        math_spans.append((m.start(), close + len(closer)))
-        i = close + len(closer)
-    _bare_lines(note, b, body_start, math_spans)
+    if fmt == "latex":
+        src, body_start, body_end = latexdoc.body(text)
+        note.headings = latexdoc.headings(src[body_start:body_end], lambda o: note.where(body_start + o)[0])
+        skip: list[tuple[int, int]] = [(body_end, len(text))]
+        plain_lines: set[int] = set()
+        math_fences: list[tuple[int, int]] = []
+    else:
+        src, body_start = text, _front_matter(note)
+        skip, plain_lines, math_fences = _markdown_blocks(note)
+    spans = [sp for sp in markup.find(src, body_start, skip) if sp.start < len(text)]
+    spans += [markup.Span(a, b, "display", (a, b)) for a, b in math_fences]
+    src = _decoded_images(src, spans)
+    math_spans = [sp.outer for sp in spans]
+    bare = [] if fmt == "latex" else _bare_lines(note, src, body_start, math_spans, skip, plain_lines)
+    src = _patched(src, [(a, t) for a, _, t in bare if t is not None])
+    b = _Builder(note, src)
+    for sp in sorted(spans, key=lambda sp: sp.start):
+        if sp.kind == "env":
+            _environment(b, sp)
+        else:
+            b.display(sp.start, sp.end, "display" if sp.kind == "display" else "inline")
+    for a, e, _ in bare:
+        b.block += 1
+        b.add(a, e, "bare")
     note.formulas.sort(key=lambda f: (f.start, f.kind != "vector"))
     return note
+
+
+_BEGIN = re.compile(r"\\begin\{([a-zA-Z]+\*?)\}(\{[^{}]*\})?")
+
+
+def _environment(b: _Builder, sp: markup.Span) -> None:
+    """A bare environment: rows of align-like ones, the body of equation-like ones (multline's line
+    breaks blanked: it is one formula)."""
+    m = _BEGIN.match(b.src, sp.start)
+    env = m.group(1) if m else ""
+    if env in _ROWS_ENVS:
+        b.display(sp.start, sp.end, "display")
+        return
+    close = b.src.rfind("\\end{", sp.start, sp.end)
+    start = m.end() if m else sp.start
+    end = close if close > start else sp.end
+    if env.startswith("multline"):
+        b.src = b.src[:start] + b.src[start:end].replace("\\\\", "  ") + b.src[end:]
+    b.display(start, end, "display")
+
+
+def _markdown_blocks(note: Note) -> tuple[list[tuple[int, int]], set[int], list[tuple[int, int]]]:
+    """From markdown-it's block structure: the offsets of code to skip when looking for delimiters,
+    the lines of plain code blocks (read for plain-text formulas), and ```math blocks (display maths)."""
+    blocks = markup.blocks(note.text)
+    starts = note.line_starts
+
+    def offset(line: int) -> int:
+        return starts[line] if line < len(starts) else len(note.text)
+
+    skip, plain, fences = [], set(), []
+    for first, end, info in blocks.code:
+        if not info and (first >= len(starts) or not note.line_text(first + 1).lstrip().startswith(("```", "~~~"))):
+            continue  # an indented block: delimiters in it are still looked for (OCR indents maths)
+        skip.append((offset(first), offset(end)))
+        word = info.split()[0].lower() if info.split() else ""
+        if word in _MATH_FENCES:
+            fences.append((offset(first + 1), max(offset(first + 1), offset(end - 1) - 1)))
+        elif word in _PLAIN_FENCES:
+            plain.update(range(first + 2, end))
+    note.headings = [(line + 1, level, note.line_text(line + 1).strip("# \t")) for line, level, _ in blocks.headings]
+    return skip, plain, fences
+
+
+def _decoded_images(src: str, spans: list[markup.Span]) -> str:
+    return _patched(src, [(sp.start, sp.text) for sp in spans if sp.text is not None])
+
+
+def _patched(src: str, patches: list[tuple[int, str]]) -> str:
+    """src with each (offset, text) written over it, in one pass; every text keeps its slice's length."""
+    if not patches:
+        return src
+    out, pos = [], 0
+    for start, new in sorted(patches):
+        if start < pos:
+            continue
+        out.append(src[pos:start])
+        out.append(new)
+        pos = start + len(new)
+    out.append(src[pos:])
+    return "".join(out)
 
 
 def _front_matter(note: Note) -> int:
@@ -285,14 +375,26 @@ def _front_matter(note: Note) -> int:
     return end + 4
 
 
-def _bare_lines(note: Note, b: _Builder, body_start: int, spans: list[tuple[int, int]]) -> None:
-    """Lines of plain arithmetic outside maths, like `0.88 * 0.88 + 0.86 * 0.86 = 1.52`."""
+def _bare_lines(note: Note, src: str, body_start: int, spans: list[tuple[int, int]], code: list[tuple[int, int]],
+                plain_code: set[int]) -> list[tuple[int, int, str | None]]:
+    """Formula lines outside maths and outside code (but in plain ```text blocks): plain arithmetic like
+    `0.88 * 0.88 + 0.86 * 0.86 = 1.52`, and plain-text formulas (plaintext.py) with their rewritten
+    text: (start, end, text or None)."""
+    spans = sorted(spans + [(a, e) for a, e in code if note.where(a)[0] + 1 not in plain_code])
+    out: list[tuple[int, int, str | None]] = []
+    k = 0
     for n, start in enumerate(note.line_starts, start=1):
-        if start < body_start or any(a <= start < e for a, e in spans):
-            continue
         line = note.line_text(n)
+        end = start + len(line)
+        while k < len(spans) and spans[k][1] <= start:
+            k += 1
+        if start < body_start or any(a < end and e > start for a, e in spans[k:k + 50]):
+            continue
         if "=" in line and re.search(r"\d", line) and _ARITH_LINE.match(line):
-            if any(a < start + len(line) and e > start for a, e in spans):
-                continue
-            b.block += 1
-            b.add(start, start + len(line), "bare")
+            out.append((start, end, None))
+            continue
+        found = plaintext.formula(src[start:end])
+        if found is not None:
+            offset, text = found
+            out.append((start + offset, end, text if text != src[start + offset:end] else None))
+    return out
