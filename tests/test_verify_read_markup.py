@@ -94,3 +94,9 @@ def test_unclosed_delimiters_and_long_lines_stay_linear():
     text = ("$" + "\\begin{align}" + "<script type='math/tex'>" + "![x](https://latex.codecogs.com/svg.latex?") * 2000
     note = read_note("n.md", text)
     assert isinstance(note.formulas, list)
+
+
+def test_line_breaks_without_an_environment_are_rows():
+    note = read_note("n.md", "$$a = 1 \\\\\nb = 2 \\\\\n\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix} = v$$\n")
+    assert [(f.line, f.col, f.kind) for f in note.formulas] == [(1, 3, "row"), (2, 1, "row"), (3, 1, "row")]
+
