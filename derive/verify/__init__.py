@@ -1,8 +1,9 @@
 """Checking hand-written notes, top to bottom:
 
-    note text -> formulas (segment) -> statements (parse, ir, statements)
-              -> the note's model: quantities, definitions, values (model, infer)
-              -> a verdict for every claim (check, numbers, diagnose) -> NoteReport
+    read:   note text -> formulas (segment) -> parse trees (parse) -> IR (to_ir) -> statements
+    model:  statements -> NoteModel (passes.build_model: definitions, aliases, values, calculus)
+    judge:  NoteModel x statement -> Verdict (claims, numeric_claims, diagnose; verdict)
+    report: verdicts -> NoteReport; text, JSON, annotated copy
 """
 
 from __future__ import annotations
