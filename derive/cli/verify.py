@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from ..errors import DeriveError, NoteError
+from ..output.files import write_all
 
 EXIT_WRONG, EXIT_BAD_INPUT = 1, 2
 
@@ -26,8 +27,6 @@ def _check_one(args: tuple[str, dict, str | None]) -> tuple[str, object, str | N
 
     path, aliases, text = args
     try:
-        if text is None and path.lower().endswith(".ipynb"):
-            text = _notebook_markdown(path)
         if text is not None:
             return path, verify_text(path, text, aliases), None
         return path, verify_file(path, aliases), None
@@ -37,25 +36,6 @@ def _check_one(args: tuple[str, dict, str | None]) -> tuple[str, object, str | N
         return path, None, "a formula is nested too deeply to read"
     except Exception as e:  # noqa: BLE001 - one note the checker cannot handle must not stop a class's batch
         return path, None, f"the checker failed on this note ({type(e).__name__}: {e}); please report it"
-
-
-def _notebook_markdown(path: str) -> str:
-    """A notebook's markdown cells, one blank line between cells: the text its lines refer to."""
-    # imported here, not at the top, like the checker itself: nbformat is slow to import
-    from ..verify import MAX_BYTES
-    from ..verify.read.notebook import markdown_of
-
-    try:
-        data = Path(path).read_bytes()
-    except OSError as e:
-        raise NoteError(path, f"cannot read: {e.strerror}") from None
-    if len(data) > MAX_BYTES:
-        raise NoteError(path, f"larger than {MAX_BYTES // 1_000_000} MB; notes are text")
-    try:
-        raw = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise NoteError(path, f"not UTF-8 text (byte {e.start})") from None
-    return markdown_of(path, raw)[0]
 
 
 def _stdin_text() -> str:
@@ -118,11 +98,11 @@ def verify(notes: tuple[str, ...], spec: str | None, as_json: bool, fmt: str, ou
     if as_json:
         click.echo(json.dumps(report.to_json(reports, errors), indent=2, ensure_ascii=False))
     elif fmt == "md" and output is None:
-        _write_annotated(reports, output, notes, force, stdin)
+        _write_annotated(reports, output, notes, force)
     else:
         click.echo(report.to_text(reports, errors, verbose), nl=False)
     if output is not None:  # -o: the annotated copies, beside the report on the terminal
-        _write_annotated(reports, output, notes, force, stdin)
+        _write_annotated(reports, output, notes, force)
     for p, e in errors:
         click.echo(f"derive: {p}: {e}", err=True)
     if errors:
@@ -141,23 +121,15 @@ def _with_progress(iterator, total: int, show: bool) -> list:
     return out
 
 
-def _write_annotated(reports, output: str | None, notes: tuple[str, ...], force: bool,
-                     stdin: str | None = None) -> None:
+def _write_annotated(reports, output: str | None, notes: tuple[str, ...], force: bool) -> None:
     """--format md: each note's annotated copy, to standard output or as NAME.checked.md in the
     folder -o (all checked before any is written; a note itself is never overwritten)."""
-    from ..output.files import write_all
     from ..verify import report
 
     copies = {}
     names = _copy_names([r.path for r in reports])
     for r in reports:
-        if r.path == STDIN:
-            text = stdin or ""
-        elif r.path.lower().endswith(".ipynb"):
-            text = _notebook_markdown(r.path)
-        else:
-            text = Path(r.path).read_text(encoding="utf-8").replace("\r\n", "\n")
-        copy = report.annotated(r, text)
+        copy = report.annotated(r, r.text)
         if output is None:
             click.echo(copy)
         else:

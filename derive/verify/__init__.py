@@ -29,7 +29,7 @@ def verify_text(path: str, text: str, aliases: dict[str, str] | None = None) -> 
     aliases.update({str(k): str(v) for k, v in (note.front_matter.get("aliases") or {}).items()})
     stmts, unreadable, remarks = statements(note)
     model = build_model(stmts, aliases)
-    checker = Checker(model, text)
+    checker = Checker(model, note.text)
     verdicts: list[Verdict] = []
     read_lines: set[int] = set()
     for st in stmts:
@@ -50,7 +50,7 @@ def verify_text(path: str, text: str, aliases: dict[str, str] | None = None) -> 
     checked = (read_lines | claim_lines) - unverifiable_lines
     remark_only = {f.line for f in remarks} - checked - unverifiable_lines
     return NoteReport(path, verdicts, len(checked | unverifiable_lines), len(checked), len(remark_only),
-                      sorted(set(model.readings.values())))
+                      sorted(set(model.readings.values())), note.text)
 
 
 def verify_file(path: str | Path, aliases: dict[str, str] | None = None) -> NoteReport:

@@ -21,6 +21,7 @@ class NoteReport:
     checked_lines: int
     remark_lines: int
     readings: list[str] = field(default_factory=list)
+    text: str = ""  # the text its line numbers refer to (a notebook's markdown cells, not its JSON)
 
     @property
     def summary(self) -> dict[str, int]:

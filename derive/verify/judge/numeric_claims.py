@@ -171,7 +171,7 @@ def _follows(ck, a, r: Num) -> str:
         return ""
     env = dict(model.exact)
     used = []
-    for s in subject.definition.free_symbols:
+    for s in sorted(subject.definition.free_symbols, key=str):  # the same message on every run
         q = model.by_symbol(s)
         if q.key in model.claimed and q.definition is not None:
             n, line = model.claimed[q.key]
