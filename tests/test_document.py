@@ -58,7 +58,8 @@ def test_the_forward_pass_and_the_loss_with_numbers(mlp222):
     _, doc = mlp222
     assert doc.forward[0].latex == (r"\mathrm{net}_{h1} = w_{1} i_{1} + w_{2} i_{2} + b_{1} = 0.15 \cdot 0.05 + "
                                     r"0.2 \cdot 0.1 + 0.35 = 0.3775")
-    assert doc.forward[2].latex == r"\mathrm{out}_{h1} = \sigma\left(\mathrm{net}_{h1}\right) = \sigma\left(0.3775\right) = 0.593269992"
+    assert doc.forward[2].latex == (r"\mathrm{out}_{h1} = \sigma\left(\mathrm{net}_{h1}\right) = "
+                                    r"\sigma\left(0.3775\right) = 0.593269992")
     assert doc.loss[-1].parts[0] == (r"E_{\mathrm{total}}",) and doc.loss[-1].parts[-1] == ("0.298371109",)
     assert [o.parts[-1] for o in doc.outputs] == [("0.74136507",), ("-0.217071535",)]
 

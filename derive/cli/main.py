@@ -20,6 +20,8 @@ from ..network.examples import EXAMPLES
 from ..network.sampling import sample_values
 from ..network.spec import learning_rate, load_target
 from ..output.terminal import to_json, to_text
+from .docs import build_gallery, doc, handout
+from .verify import verify
 
 CHECK_TOLERANCE = 1e-6  # |symbolic - finite difference| / max(1, |gradient|) beyond which --check fails
 CHECK_SEED = 1  # example numbers for --check on a network given without numbers
@@ -46,7 +48,8 @@ def examples() -> int:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--check", is_flag=True, help="Compare every gradient with central finite differences.")
 @click.option("--lr", "lr", metavar="ETA", help="Learning rate for the update (overrides the target's).")
-@click.option("--steps", type=click.IntRange(min=1), help="Also run K steps of gradient descent; show the loss after each.")
+@click.option("--steps", type=click.IntRange(min=1),
+              help="Also run K steps of gradient descent; show the loss after each.")
 @click.option("--allow-large", is_flag=True, help="Derive networks above the size limit anyway.")
 def gradients(target: str, as_json: bool, check: bool, lr: str | None, steps: int | None, allow_large: bool) -> int:
     """Every parameter's gradient. TARGET is a built-in example name or a spec file (TOML)."""
@@ -86,15 +89,9 @@ def gradients(target: str, as_json: bool, check: bool, lr: str | None, steps: in
             return 1
     return 0
 
-from .docs import build_gallery, doc, handout  # noqa: E402
 
-cli.add_command(doc)
-cli.add_command(handout)
-cli.add_command(build_gallery)
-
-from .verify import verify  # noqa: E402
-
-cli.add_command(verify)
+for command in (doc, handout, build_gallery, verify):
+    cli.add_command(command)
 
 
 RECURSION_LIMIT = 6000  # deep graphs (an RNN over hundreds of steps) recurse once per quantity

@@ -61,24 +61,27 @@ def index_formulas(net: Network) -> list[tuple[str, str]]:
             kd = "m,n,d,c" if D > 1 else "m,n,c"
             src = _ref(base, f"{g}+m-1", f"{h}+n-1", "d" if ch else None)
             dsum = r"\sum_{d=1}^{%d}" % D if D > 1 else ""
-            C, Z, dC = f"C^{{{l}}}_{{{g},{h},c}}", rf"C^{{{l},\mathrm{{sum}}}}_{{{g},{h},c}}", rf"\delta^{{C^{{{l}}}}}_{{{g},{h},c}}"
+            C, Z = f"C^{{{l}}}_{{{g},{h},c}}", rf"C^{{{l},\mathrm{{sum}}}}_{{{g},{h},c}}"
+            dC = rf"\delta^{{C^{{{l}}}}}_{{{g},{h},c}}"
             slope = ACTIVATIONS[act].slope_latex(C, Z, "", squared=True)
             where = _ranges((g, 1, G), (h, 1, H), ("c", 1, row["maps"]))
             kernel = _ranges(("m", 1, K), ("n", 1, K), *((("d", 1, D),) if D > 1 else ()), ("c", 1, row["maps"]))
             out += [
-                (f"C{l} definition", rf"{Z} = {dsum}\sum_{{m=1}}^{{{K}}}\sum_{{n=1}}^{{{K}}} {src}\, k^{{{l}}}_{{{kd}}}"
-                                     rf" + b^{{{l}}}_{{c}}, \quad {C} = {ACTIVATIONS[act].tex}\left({Z}\right){where}"),
-                (f"C{l} error", rf"{dC} = \frac{{\partial L}}{{\partial {Z}}} = \frac{{\partial L}}{{\partial {C}}}\, {slope}"
-                                rf"{where}"),
-                (f"k{l}", rf"\frac{{\partial L}}{{\partial k^{{{l}}}_{{{kd}}}}} = \sum_{{{g}=1}}^{{{G}}}\sum_{{{h}=1}}^{{{H}}}"
-                          rf" {dC}\, {src}{kernel}"),
-                (f"b{l}", rf"\frac{{\partial L}}{{\partial b^{{{l}}}_{{c}}}} = \sum_{{{g}=1}}^{{{G}}}\sum_{{{h}=1}}^{{{H}}} {dC}"
-                          rf"{_ranges(('c', 1, row['maps']))}"),
+                (f"C{l} definition", rf"{Z} = {dsum}\sum_{{m=1}}^{{{K}}}\sum_{{n=1}}^{{{K}}} {src}\, "
+                                     rf"k^{{{l}}}_{{{kd}}} + b^{{{l}}}_{{c}}, \quad "
+                                     rf"{C} = {ACTIVATIONS[act].tex}\left({Z}\right){where}"),
+                (f"C{l} error", rf"{dC} = \frac{{\partial L}}{{\partial {Z}}} = "
+                                rf"\frac{{\partial L}}{{\partial {C}}}\, {slope}{where}"),
+                (f"k{l}", rf"\frac{{\partial L}}{{\partial k^{{{l}}}_{{{kd}}}}} = "
+                          rf"\sum_{{{g}=1}}^{{{G}}}\sum_{{{h}=1}}^{{{H}}} {dC}\, {src}{kernel}"),
+                (f"b{l}", rf"\frac{{\partial L}}{{\partial b^{{{l}}}_{{c}}}} = "
+                          rf"\sum_{{{g}=1}}^{{{G}}}\sum_{{{h}=1}}^{{{H}}} {dC}{_ranges(('c', 1, row['maps']))}"),
             ]
             if base != "x":
-                out.append((f"C{l} input", rf"\frac{{\partial L}}{{\partial {_ref(base, a1, a2, 'd')}}} = \sum_{{c=1}}^{{{row['maps']}}}"
-                                           rf"\sum_{{m=1}}^{{{K}}}\sum_{{n=1}}^{{{K}}} \delta^{{C^{{{l}}}}}_{{{a1}-m+1,{a2}-n+1,c}}"
-                                           rf"\, k^{{{l}}}_{{{kd}}} \quad \text{{(terms outside the map are 0)}}"))
+                out.append((f"C{l} input", rf"\frac{{\partial L}}{{\partial {_ref(base, a1, a2, 'd')}}} = "
+                                           rf"\sum_{{c=1}}^{{{row['maps']}}}\sum_{{m=1}}^{{{K}}}\sum_{{n=1}}^{{{K}}} "
+                                           rf"\delta^{{C^{{{l}}}}}_{{{a1}-m+1,{a2}-n+1,c}}\, k^{{{l}}}_{{{kd}}} "
+                                           r"\quad \text{(terms outside the map are 0)}"))
             cur = (f"C^{{{l}}}", (g, h), "c")
         elif row["type"] == "pool":
             p = row["name"][1:]
@@ -92,13 +95,16 @@ def index_formulas(net: Network) -> list[tuple[str, str]]:
             if row["kind"] == "max":
                 out.append((f"P{p} definition", rf"{P} = \max\left({', '.join(window)}\right){where}"))
                 for k, cell in enumerate(window, start=1):
-                    out.append((f"P{p} routing {k}", rf"\frac{{\partial L}}{{\partial {cell}}} = \mathbf{{1}}\left[{cell} = "
-                                                     rf"{P}\right] \frac{{\partial L}}{{\partial {P}}}{where}"))
+                    out.append((f"P{p} routing {k}", rf"\frac{{\partial L}}{{\partial {cell}}} = "
+                                                     rf"\mathbf{{1}}\left[{cell} = {P}\right] "
+                                                     rf"\frac{{\partial L}}{{\partial {P}}}{where}"))
             else:
-                out.append((f"P{p} definition", rf"{P} = \frac{{1}}{{{z * z}}}\left({' + '.join(window)}\right){where}"))
+                mean = rf"\frac{{1}}{{{z * z}}}\left({' + '.join(window)}\right)"
+                out.append((f"P{p} definition", rf"{P} = {mean}{where}"))
                 for k, cell in enumerate(window, start=1):
                     out.append((f"P{p} spreading {k}", rf"\frac{{\partial L}}{{\partial {cell}}} = "
-                                                       rf"\frac{{1}}{{{z * z}}} \frac{{\partial L}}{{\partial {P}}}{where}"))
+                                                       rf"\frac{{1}}{{{z * z}}} \frac{{\partial L}}{{\partial {P}}}"
+                                                       rf"{where}"))
             cur = (f"P^{{{p}}}", (r, s_), "c")
         elif row["type"] == "dense":
             C_, R, S = row["map"]
@@ -110,7 +116,8 @@ def index_formulas(net: Network) -> list[tuple[str, str]]:
             classes = ("j", 0, row["units"] - 1)
             head, loss = ACTIVATIONS[s["output_activation"]], LOSSES[s["loss"]]
             if not head.elementwise:  # softmax
-                output = rf"o_{{j}} = \frac{{e^{{o_{{j}}^{{sum}}}}}}{{\sum_{{k=0}}^{{{row['units'] - 1}}} e^{{o_{{k}}^{{sum}}}}}}"
+                output = (rf"o_{{j}} = \frac{{e^{{o_{{j}}^{{sum}}}}}}"
+                          rf"{{\sum_{{k=0}}^{{{row['units'] - 1}}} e^{{o_{{k}}^{{sum}}}}}}")
             else:
                 output = rf"o_{{j}} = {head.tex}\left(o_{{j}}^{{sum}}\right)"
             if loss.logits_with == head.name:

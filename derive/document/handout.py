@@ -217,6 +217,7 @@ def sheet(v: Variant, count: int, seed: int, allow_large: bool = False) -> tuple
     shape = net.shape
     layers = list(shape.get("layers", [])) if net.kind == "mlp" else []
     activations = list(dict.fromkeys(shape.get("activations", []))) if net.kind == "mlp" else []
-    s = Sheet(net.name, net.kind, layers, activations, int(shape.get("steps", 0)), v.number, count, seed, d.learning_rate, w.tex(net.loss), givens(w),
+    s = Sheet(net.name, net.kind, layers, activations, int(shape.get("steps", 0)), v.number, count, seed,
+              d.learning_rate, w.tex(net.loss), givens(w),
               definitions, forward, [Question(w.tex(net.loss), d.loss_value)], grads, updates, doc.figure)
     return s, doc

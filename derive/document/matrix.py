@@ -145,7 +145,8 @@ def layer_form(w: Writer, x: Layer, layers: list[Layer], L: int, numbers: bool) 
     forward = (Equation(tuple(fwd)), Equation(tuple(act)))
 
     # δ
-    slopes = [w.partial(a_n, z_n).value for a_n, z_n in zip(x.acts, x.pres)] if numbers and ACTIVATIONS[x.fn].elementwise else []
+    elementwise = ACTIVATIONS[x.fn].elementwise
+    slopes = [w.partial(a_n, z_n).value for a_n, z_n in zip(x.acts, x.pres)] if numbers and elementwise else []
     slope = slope_tex(x.fn, l)
     delta_eqs: list[Equation] = []
     loss_op = net[net.loss].op
@@ -194,7 +195,8 @@ def layer_form(w: Writer, x: Layer, layers: list[Layer], L: int, numbers: bool) 
         bias = (Equation(tuple(parts)),)
     elif has_bias and len(set(x.biases)) == 1:  # one bias shared by the layer
         b = x.biases[0]
-        parts = [(rf"\frac{{\partial {w.tex(net.loss)}}}{{\partial {w.tex(b)}}}",), (rf"\mathbf{{1}}^{{\top}} {delta}",)]
+        parts = [(rf"\frac{{\partial {w.tex(net.loss)}}}{{\partial {w.tex(b)}}}",),
+                 (rf"\mathbf{{1}}^{{\top}} {delta}",)]
         if numbers:
             parts += [tuple(num(g) for g in deltas), (fmt_tex(d.gradients[b].value),)]
         bias = (Equation(tuple(parts)),)

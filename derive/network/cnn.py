@@ -136,7 +136,8 @@ class _Builder:
         for c, g, h in _grid(layer.maps, H - K + 1, W - K + 1):
             terms = tuple((self.A[d, g + m - 1, h + n - 1], kname[m, n, d, c]) for d, m, n in _grid(D, K, K))
             s, pre = _sub(g, h, c), f"C{l}_{g}_{h}_{c}_sum"
-            self.body.append(Quantity(pre, Role.HIDDEN, Affine(terms, f"b{l}_{c}"), rf"C^{{{l},\mathrm{{sum}}}}_{{{s}}}",
+            self.body.append(Quantity(pre, Role.HIDDEN, Affine(terms, f"b{l}_{c}"),
+                                      rf"C^{{{l},\mathrm{{sum}}}}_{{{s}}}",
                                       li, (g, h, c), delta=rf"\delta^{{C^{{{l}}}}}_{{{s}}}"))
             out[c, g, h] = f"C{l}_{g}_{h}_{c}"
             self.body.append(Quantity(out[c, g, h], Role.HIDDEN, Activate(self.activation, pre),
@@ -151,7 +152,8 @@ class _Builder:
         p, z, (D, H, W) = self.n_pool, layer.size, shape
         out = {}
         for c, r, s in _grid(D, H // z, W // z):
-            window = tuple(self.A[c, (r - 1) * z + a, (s - 1) * z + b] for a in range(1, z + 1) for b in range(1, z + 1))
+            window = tuple(self.A[c, (r - 1) * z + a, (s - 1) * z + b]
+                           for a in range(1, z + 1) for b in range(1, z + 1))
             out[c, r, s] = f"P{p}_{r}_{s}_{c}"
             self.body.append(Quantity(out[c, r, s], Role.HIDDEN, Pool(layer.kind, window),
                                       f"P^{{{p}}}_{{{_sub(r, s, c)}}}", li, (r, s, c)))
@@ -165,7 +167,8 @@ class _Builder:
         K = layer.units
         for j in range(K):
             for i in range(1, len(v) + 1):
-                self.params.append(Quantity(f"w_{j}_{i}", Role.PARAM, latex=f"w_{{{_sub(j, i)}}}", layer=li, index=(j, i)))
+                self.params.append(Quantity(f"w_{j}_{i}", Role.PARAM, latex=f"w_{{{_sub(j, i)}}}", layer=li,
+                                            index=(j, i)))
         for j in range(K):
             self.params.append(Quantity(f"b_{j}", Role.PARAM, latex=f"b_{{{j}}}", layer=li, index=(j,)))
         pres = [f"o_{j}_sum" for j in range(K)]
@@ -201,7 +204,8 @@ def build_cnn(input_shape: tuple[int, int, int], layers: list[Layer], activation
     shapes = check_layers(input_shape, layers)
     K = layers[-1].units
     if K < out.min_units:
-        raise SpecError(f"layers[{len(layers) - 1}].units", f"{output_activation} needs at least {out.min_units} outputs")
+        raise SpecError(f"layers[{len(layers) - 1}].units",
+                        f"{output_activation} needs at least {out.min_units} outputs")
     validate.loss_and_output(loss, output_activation, layer_phrase=False, explain=False)
 
     b = _Builder(input_shape, activation)

@@ -154,7 +154,8 @@ def build_mlp(layers: Sequence[int], activations: Sequence[str], loss: str, nami
     loss_name, loss_tex = naming.loss
     add(Quantity(loss_name, Role.LOSS, Loss(loss, pairs, logits), loss_tex))
 
-    description = description or f"{'-'.join(map(str, layers))} MLP, {', '.join(dict.fromkeys(activations))}, loss {loss}"
+    description = description or (f"{'-'.join(map(str, layers))} MLP, {', '.join(dict.fromkeys(activations))}, "
+                                  f"loss {loss}")
     net = Network(name, "mlp", tuple(qs), loss_name, description=description, note=note,
                   shape={"layers": list(layers), "activations": list(activations), "loss": loss})
     check_well_formed(net)

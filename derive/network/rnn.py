@@ -132,7 +132,8 @@ def build_rnn(steps: int, input_size: int = 1, hidden_size: int = 1, output_size
 
     sizes = f"{input_size}-{hidden_size}-{output_size} " if vector else ""
     description = description or (f"Elman RNN {sizes}unrolled over {T} step{'s' if T > 1 else ''}, "
-                                  f"{activation} hidden state, {output_activation} output, loss {loss} summed over steps")
+                                  f"{activation} hidden state, {output_activation} output, "
+                                  f"loss {loss} summed over steps")
     h0 = {name_: Fraction(0) for name_ in (h[0, j] for j in H)}
     net = Network(name, "rnn", tuple(qs), "L", values=h0, description=description, note=note,
                   shape={"steps": T, "input_size": input_size, "hidden_size": hidden_size,

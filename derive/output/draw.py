@@ -14,7 +14,8 @@ FONT = 13             # SVG font size in pixels
 
 # --- LaTeX labels as SVG text -----------------------------------------------------------------
 
-SYMBOLS = {r"\in": " ∈ ", r"\times": "×", r"\sigma": "σ", r"\delta": "δ", r"\eta": "η", r"\tanh": "tanh", r"\dots": "…", r"\ldots": "…",
+SYMBOLS = {r"\in": " ∈ ", r"\times": "×", r"\sigma": "σ", r"\delta": "δ", r"\eta": "η", r"\tanh": "tanh",
+           r"\dots": "…", r"\ldots": "…",
            r"\cdot": "·", r"\;": " ", r"\,": " ", r"\quad": " ", r"\top": "ᵀ", r"\partial": "∂", r"\to": "→"}
 WRAPPERS = (r"\mathrm", r"\text", r"\mathbf", r"\boldsymbol", r"\operatorname", r"\mathit")
 TOKEN = re.compile(r"\\[A-Za-z]+|\\.|[{}_^]|[^\\{}_^]")
@@ -139,7 +140,8 @@ def to_svg(fig: Figure) -> str:
     for n in fig.nodes:
         dash = ' stroke-dasharray="4 3"' if n.dashed else ""
         if n.shape == "circle":
-            out.append(f'<circle cx="{X(n.x)}" cy="{Y(n.y)}" r="{n.w / 2 * PX:.1f}" fill="#eef3fb" stroke="#333"{dash}/>')
+            out.append(f'<circle cx="{X(n.x)}" cy="{Y(n.y)}" r="{n.w / 2 * PX:.1f}" fill="#eef3fb" '
+                       f'stroke="#333"{dash}/>')
         elif n.shape == "box":
             out.append(f'<rect x="{X(n.x - n.w / 2)}" y="{Y(n.y + n.h / 2)}" width="{n.w * PX:.1f}" '
                        f'height="{n.h * PX:.1f}" rx="6" fill="#fdf6e3" stroke="#333"{dash}/>')
