@@ -145,7 +145,8 @@ CASES = {
     "matrix": (note(
         r"$$z = W x + b$$",
         r"$$a = \sigma(z)$$",
-        r"$$W = \begin{bmatrix} 0.1 & 0.3 \\ -0.2 & 0.4 \end{bmatrix}, \quad b = \begin{bmatrix} 0.1 \\ -0.1 \end{bmatrix}$$",
+        r"$$W = \begin{bmatrix} 0.1 & 0.3 \\ -0.2 & 0.4 \end{bmatrix}, "
+        r"\quad b = \begin{bmatrix} 0.1 \\ -0.1 \end{bmatrix}$$",
         r"$$x = \begin{bmatrix} 0.5 \\ 1 \end{bmatrix}$$",
         r"$$z = \begin{bmatrix} 0.45 \\ 0.2 \end{bmatrix}$$",
         r"$$z = \begin{bmatrix} 0.45 \\ 0.3 \end{bmatrix}$$",

@@ -58,7 +58,8 @@ def _conv_back(A, K, dZ):
 
 def _windows(A, size):
     c, h, w = A.shape
-    return A.reshape(c, h // size, size, w // size, size).transpose(0, 1, 3, 2, 4).reshape(c, h // size, w // size, size * size)
+    blocks = A.reshape(c, h // size, size, w // size, size).transpose(0, 1, 3, 2, 4)
+    return blocks.reshape(c, h // size, w // size, size * size)
 
 
 def _pool(A, kind, size):
