@@ -11,6 +11,7 @@ import sys
 
 import click
 
+from .. import __version__
 from ..derivation import numeric
 from ..derivation.engine import derive
 from ..errors import DeriveError
@@ -28,7 +29,7 @@ CHECK_SEED = 1  # example numbers for --check on a network given without numbers
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="derive")
+@click.version_option(__version__, prog_name="derive")
 def cli() -> None:
     """Backpropagation by hand, done right: exact gradients written the way a teacher writes them,
     documents and handouts, and a checker for hand-written notes."""
