@@ -113,9 +113,22 @@ def test_degenerate_notes(tmp_path, capsys, content):
     assert code in (0, 1) and "Traceback" not in err
 
 
-def test_a_folder_among_the_notes_is_reported_and_the_others_are_checked(tmp_path, capsys):
+def test_a_folder_stands_for_the_notes_in_it_and_its_subfolders(tmp_path, capsys):
+    (tmp_path / "s1").mkdir()
+    (tmp_path / "s1" / ".ipynb_checkpoints").mkdir()
+    shutil.copy(WRONG, tmp_path / "s1" / "note.txt")
+    shutil.copy(WRONG, tmp_path / "s1" / ".ipynb_checkpoints" / "note.txt")  # hidden: left out
+    shutil.copy(CORRECT, tmp_path / "a.md")
+    (tmp_path / "a.checked.md").write_text("derive's own copy\n")  # left out
+    (tmp_path / "data.csv").write_text("1,2\n")  # not a note
+    code, out, _ = run(capsys, "verify", tmp_path, "--json")
+    paths = [n["path"] for n in json.loads(out)["notes"]]
+    assert code == 1 and paths == [str(tmp_path / "a.md"), str(tmp_path / "s1" / "note.txt")]
+
+
+def test_a_folder_with_no_notes_is_reported_and_the_others_are_checked(tmp_path, capsys):
     code, out, err = run(capsys, "verify", CORRECT, tmp_path, WRONG)
-    assert code == 2 and "Is a directory" in err
+    assert code == 2 and "a folder with no notes" in err
     assert CORRECT.name in out and WRONG.name in out
 
 
@@ -135,7 +148,56 @@ def test_a_note_without_mathematics_says_so(tmp_path, capsys):
     prose = tmp_path / "prose.md"
     prose.write_text("Backpropagation is the chain rule, applied backwards.\n")
     code, out, _ = run(capsys, "verify", prose)
-    assert code == 0 and "no mathematics found" in out and "100%" not in out
+    assert code == 1 and "nothing checked: no mathematics found" in " ".join(out.split()) and "100%" not in out
+    code, out, err = run(capsys, "verify", prose, "--json")  # the JSON says it, and so does stderr
+    note = json.loads(out)["notes"][0]
+    assert code == 1 and note["nothing_checked"] == "no mathematics found" and note["coverage"] == 0
+    assert "nothing checked" in err
+
+
+def test_a_note_whose_every_claim_is_unverifiable_says_why(tmp_path, capsys):
+    note = tmp_path / "note.md"
+    note.write_text("$$h = \\sigma(w x + b$$\n\n$$g = \\sigma(v y + c$$\n\n$$y = f(q)$$\n")
+    code, out, _ = run(capsys, "verify", note)
+    out = " ".join(out.split())
+    # both claims cannot be read; the definition of y alone is no check: 0 of the 3 formulas
+    assert code == 1 and "nothing checked: every claim is unverifiable: all 2 cannot be read, e.g. line 1:" in out
+    assert "0 of 3 formulas checked (0%)" in out
+
+
+def test_coverage_in_json_per_note_and_in_total(capsys):
+    code, out, _ = run(capsys, "verify", WRONG, CORRECT, "--json")
+    data = json.loads(out)
+    for note in data["notes"]:
+        assert {"coverage", "formulas_found", "formulas_checked", "claims_checked"} <= set(note)
+        assert note["coverage"] == round(note["formulas_checked"] / note["formulas_found"], 4)
+        assert note["claims_checked"] == sum(1 for c in note["claims"] if c["status"] != "unverifiable")
+    total = data["total"]
+    assert total["notes"] == 2 and total["nothing_checked"] == []
+    assert total["formulas_found"] == sum(n["formulas_found"] for n in data["notes"])
+    assert total["summary"]["wrong"] == sum(n["summary"]["wrong"] for n in data["notes"])
+
+
+def test_the_text_report_says_coverage_and_fits_80_columns(capsys):
+    code, out, _ = run(capsys, "verify", WRONG, CORRECT)
+    assert code == 1 and "formulas checked (" in out and "total, 2 notes:" in out
+    assert max(len(line) for line in out.splitlines()) <= 80
+
+
+@pytest.mark.parametrize("given, code", [("50", 0), ("0.5", 0), ("50%", 0), ("60", 1), ("0.6", 1), ("60%", 1),
+                                         ("1", 1), ("0", 0)])
+def test_min_coverage_as_a_percentage_or_a_fraction(tmp_path, capsys, given, code):
+    note = tmp_path / "note.md"
+    note.write_text("$$h = \\sigma(w x + b$$\n\n$$y = 2 \\cdot 3 = 6$$\n")  # 1 of 2 formulas readable: 50%
+    got, out, err = run(capsys, "verify", note, "--min-coverage", given)
+    assert "1 of 2 formulas checked (50%)" in out
+    assert got == code and ("coverage below" in err and "note.md (50%)" in err) == bool(code)
+
+
+@pytest.mark.parametrize("given", ["101", "-1", "lots", "nan"])
+def test_min_coverage_out_of_range_is_a_usage_error(capsys, given):
+    code, _, err = run(capsys, "verify", CORRECT, "--min-coverage", given)
+    assert code == 2 and "min-coverage" in err
 
 
 def test_a_note_from_standard_input(capsys, monkeypatch):

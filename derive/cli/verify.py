@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tomllib
 from concurrent.futures import ProcessPoolExecutor
@@ -13,29 +14,91 @@ import click
 from ..errors import DeriveError, NoteError
 from ..output.files import write_all
 
-EXIT_WRONG, EXIT_BAD_INPUT = 1, 2
+EXIT_WRONG, EXIT_BAD_INPUT = 1, 2  # 1 also: nothing checked in a note, or its coverage below --min-coverage
 
 
 STDIN = "-"
+SUFFIXES = (".md", ".markdown", ".txt", ".tex", ".ipynb")  # the notes a folder is searched for
+MAX_NOTES = 10_000  # in one folder, subfolders included
 
 
 def _check_one(args: tuple[str, dict, str | None]) -> tuple[str, object, str | None]:
     """(path, report or None, error message or None): runs in a worker process. text is the note's
     text when it is not the file's own (stdin's)."""
     # imported here, not at the top: `derive --help` and the other commands start without the checker
-    from ..verify import verify_file, verify_text
+    from ..verify import read, verify_file, verify_text
 
     path, aliases, text = args
     try:
         if text is not None:
-            return path, verify_text(path, text, aliases), None
-        return path, verify_file(path, aliases), None
+            rep = verify_text(path, text, aliases)
+        else:
+            rep = verify_file(path, aliases)
+        if not rep.cells:  # a notebook: the cell of each line, for the reader
+            raw = text if text is not None else _notebook_json(path)
+            if raw is not None and read.notebook.looks_like_notebook(raw):
+                rep.cells = read.notebook.markdown_of(path, raw)[1]
+        return path, rep, None
     except NoteError as e:
         return path, None, str(e).split(": ", 1)[-1]
     except RecursionError:
         return path, None, "a formula is nested too deeply to read"
     except Exception as e:  # noqa: BLE001 - one note the checker cannot handle must not stop a class's batch
         return path, None, f"the checker failed on this note ({type(e).__name__}: {e}); please report it"
+
+
+def _notebook_json(path: str) -> str | None:
+    if not path.lower().endswith(".ipynb"):
+        return None
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _expand(notes: tuple[str, ...]) -> tuple[list[str], list[tuple[str, str]]]:
+    """The notes to check: a folder stands for the notes in it and its subfolders (SUFFIXES; hidden
+    folders, notebook checkpoints and derive's own .checked.md copies left out), in order of path."""
+    paths: list[str] = []
+    errors: list[tuple[str, str]] = []
+    for note in notes:
+        if note == STDIN or not os.path.isdir(note):
+            paths.append(note)
+            continue
+        found: list[str] = []
+        for root, dirs, files in os.walk(note):  # symbolic links to folders are not followed
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+            found.extend(os.path.join(root, f) for f in sorted(files)
+                         if f.lower().endswith(SUFFIXES) and not f.startswith(".")
+                         and not f.endswith(".checked.md"))
+            if len(found) > MAX_NOTES:
+                break
+        if not found:
+            errors.append((note, f"a folder with no notes in it ({', '.join(SUFFIXES)})"))
+        elif len(found) > MAX_NOTES:
+            errors.append((note, f"more than {MAX_NOTES} notes in this folder; give its subfolders one by one"))
+        else:
+            paths.extend(found)
+    return paths, errors
+
+
+class Share(click.ParamType):
+    """A share given as a fraction (0.8) or a percentage (80 or 80%)."""
+
+    name = "P"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, float):
+            return value
+        text = str(value).strip()
+        percent = text.endswith("%")
+        try:
+            number = float(text.rstrip("%"))
+        except ValueError:
+            self.fail(f"{value!r} is not a number: give 0.8, 80 or 80%", param, ctx)
+        if not 0 <= number <= 100 or number != number:
+            self.fail(f"{value!r} is not between 0 and 100", param, ctx)
+        return number / 100 if percent or number > 1 else number
 
 
 def _stdin_text() -> str:
@@ -73,18 +136,24 @@ def _read_spec(path: str | None) -> dict:
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Notes checked in parallel.")
 @click.option("-v", "--verbose", is_flag=True, help="List correct claims too.")
 @click.option("--force", is_flag=True, help="Replace existing copies even when derive did not write them.")
+@click.option("--min-coverage", "min_coverage", type=Share(),
+              help="Exit 1 when a note has a smaller share of its formulas checked: a fraction (0.8) or a "
+                   "percentage (80 or 80%); 1 means all of them.")
 def verify(notes: tuple[str, ...], spec: str | None, as_json: bool, fmt: str, output: str | None, jobs: int,
-           verbose: bool, force: bool) -> int:
-    """Check hand-written notes line by line: Markdown or plain text with LaTeX (.md, .txt), LaTeX
-    documents (.tex), notebooks (.ipynb: their markdown cells); - reads a note from standard input.
+           verbose: bool, force: bool, min_coverage: float | None) -> int:
+    """Check hand-written notes line by line: Markdown or plain text with LaTeX (.md, .markdown, .txt),
+    LaTeX documents (.tex), notebooks (.ipynb: their markdown cells); a folder stands for the notes in it
+    and its subfolders; - reads a note from standard input.
 
-    Exit status: 0 nothing wrong, 1 something wrong, 2 a note could not be read."""
+    Exit status: 0 nothing wrong; 1 something wrong, or nothing checked in a note, or a note's coverage
+    below --min-coverage; 2 a note could not be read."""
     # imported here, not at the top: `derive --help` and the other commands start without the checker
     from ..verify import report
 
     aliases = _read_spec(spec)
     stdin = _stdin_text() if STDIN in notes else None
-    work = [(p, aliases, stdin if p == STDIN else None) for p in notes]
+    paths, folder_errors = _expand(notes)
+    work = [(p, aliases, stdin if p == STDIN else None) for p in paths]
     results = []
     show_progress = len(work) > 1 and sys.stderr.isatty()
     if jobs > 1 and len(work) > 1:
@@ -94,20 +163,28 @@ def verify(notes: tuple[str, ...], spec: str | None, as_json: bool, fmt: str, ou
     else:
         results = _with_progress(map(_check_one, work), len(work), show_progress)
     reports = [r for _, r, _ in results if r is not None]
-    errors = [(p, e) for p, r, e in results if r is None]
+    errors = folder_errors + [(p, e) for p, r, e in results if r is None]
     if as_json:
         click.echo(json.dumps(report.to_json(reports, errors), indent=2, ensure_ascii=False))
     elif fmt == "md" and output is None:
-        _write_annotated(reports, output, notes, force)
+        _write_annotated(reports, output, force)
     else:
         click.echo(report.to_text(reports, errors, verbose), nl=False)
     if output is not None:  # -o: the annotated copies, beside the report on the terminal
-        _write_annotated(reports, output, notes, force)
+        _write_annotated(reports, output, force)
     for p, e in errors:
         click.echo(f"derive: {p}: {e}", err=True)
+    unchecked = [r for r in reports if r.nothing_checked]
+    if as_json or (fmt == "md" and output is None):  # the text report, which says so, is not shown
+        for r in unchecked:
+            click.echo(f"derive: {r.path}: nothing checked: {r.nothing_checked}", err=True)
+    low = [r for r in reports if min_coverage is not None and r.coverage < min_coverage]
+    if low:
+        notes_below = ", ".join(f"{r.path} ({100 * r.coverage:.0f}%)" for r in low)
+        click.echo(f"derive: coverage below {100 * min_coverage:.0f}%: {notes_below}", err=True)
     if errors:
         return EXIT_BAD_INPUT
-    return EXIT_WRONG if any(r.has_wrong for r in reports) else 0
+    return EXIT_WRONG if any(r.has_wrong for r in reports) or unchecked or low else 0
 
 
 def _with_progress(iterator, total: int, show: bool) -> list:
@@ -121,7 +198,7 @@ def _with_progress(iterator, total: int, show: bool) -> list:
     return out
 
 
-def _write_annotated(reports, output: str | None, notes: tuple[str, ...], force: bool) -> None:
+def _write_annotated(reports, output: str | None, force: bool) -> None:
     """--format md: each note's annotated copy, to standard output or as NAME.checked.md in the
     folder -o (all checked before any is written; a note itself is never overwritten)."""
     from ..verify import report
@@ -134,7 +211,7 @@ def _write_annotated(reports, output: str | None, notes: tuple[str, ...], force:
             click.echo(copy)
         else:
             copies[Path(output) / names[r.path]] = copy.encode()
-    for path in write_all(copies, [Path(n) for n in notes], force):
+    for path in write_all(copies, [Path(r.path) for r in reports], force):
         click.echo(f"derive: wrote {path}", err=True)
 
 

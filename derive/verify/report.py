@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import bisect
+import textwrap
+from collections import Counter
 from dataclasses import dataclass, field
 
 from ..output.marker import MARKER, mark
-from .judge.verdict import Status, Verdict
+from .judge.verdict import Stage, Status, Verdict
 
 STATUSES = tuple(Status)  # correct, wrong, warning, unverifiable: the order of every summary
 
 MARKS = {Status.CORRECT: "ok", Status.WRONG: "WRONG", Status.WARNING: "warn", Status.UNVERIFIABLE: "?"}
+WIDTH = 80  # the text report's columns
 SYMBOLS = {Status.CORRECT: "✓", Status.WRONG: "✗", Status.WARNING: "!", Status.UNVERIFIABLE: "?"}
 
 
@@ -22,27 +26,103 @@ class NoteReport:
     remark_lines: int
     readings: list[str] = field(default_factory=list)
     text: str = ""  # the text its line numbers refer to (a notebook's markdown cells, not its JSON)
+    # every formula the reader found, and those read into the model or judged (None: not counted by the
+    # reader; the math lines and checked lines stand in for them)
+    formulas_found: int | None = None
+    formulas_checked: int | None = None
+    cells: list[tuple[int, int]] = field(default_factory=list)  # notebook: (first line, cell number)
 
     @property
     def summary(self) -> dict[str, int]:
         return {s.value: sum(1 for v in self.verdicts if v.status == s) for s in STATUSES}
 
     @property
+    def found(self) -> int:
+        return self.math_lines if self.formulas_found is None else self.formulas_found
+
+    @property
+    def checked(self) -> int:
+        """Formulas read into the model or judged; none when no claim was checked (a note of definitions
+        alone has nothing checked)."""
+        if not self.claims_checked:
+            return 0
+        return self.checked_lines if self.formulas_checked is None else min(self.formulas_checked, self.found)
+
+    @property
+    def coverage(self) -> float:
+        """The share of the formulas found that were checked: 0 when none was found (nothing checked)."""
+        return self.checked / self.found if self.found else 0.0
+
+    @property
     def share_checked(self) -> float:
         return self.checked_lines / self.math_lines if self.math_lines else 1.0
+
+    @property
+    def claims_checked(self) -> int:
+        return sum(1 for v in self.verdicts if v.status != Status.UNVERIFIABLE)
 
     @property
     def has_wrong(self) -> bool:
         return any(v.status == Status.WRONG for v in self.verdicts)
 
+    @property
+    def nothing_checked(self) -> str | None:
+        """Why no claim of the note was checked, or None when one was."""
+        if self.claims_checked:
+            return None
+        if not self.found and not self.verdicts:
+            return "no mathematics found"
+        if not self.verdicts:
+            return f"none of its {self.found} formulas states a claim (only definitions and mentions)"
+        return f"every claim is unverifiable: {_main_reason(self.verdicts)}"
+
+    def locate(self, line: int) -> str:
+        """Where a line is for a reader: "cell 3, line 2" in a notebook, else "line 12"."""
+        i = bisect.bisect_right([first for first, _ in self.cells], line) - 1
+        if i < 0:
+            return f"line {line}"
+        first, number = self.cells[i]
+        return f"cell {number}, line {line - first + 1}"
+
+
+_KINDS = {Stage.PARSING: "cannot be read", Stage.READING: "use notation given no meaning",
+          Stage.EVALUATION: "cannot be evaluated", Stage.TIME_LIMIT: "took too long to check"}
+
+
+def _main_reason(verdicts: list[Verdict]) -> str:
+    """The most common reason among unverifiable verdicts, with its first example in the note."""
+    if not verdicts:
+        return "no formula gave a claim to check"
+    counts = Counter(v.stage for v in verdicts)
+    stage = min(counts, key=lambda s: (-counts[s], list(Stage).index(s)))
+    first = next(v for v in verdicts if v.stage == stage)
+    kind = _KINDS.get(stage, f"stopped at the {stage} stage")
+    share = f"all {counts[stage]}" if counts[stage] == len(verdicts) else f"most ({counts[stage]} of {len(verdicts)})"
+    example = first.message.removeprefix("cannot read this formula: ")
+    return f"{share} {kind}, e.g. line {first.line}: {example}"
+
+
+def coverage_line(r: NoteReport) -> str:
+    return f"{r.checked} of {r.found} formulas checked ({100 * r.coverage:.0f}%)"
+
 
 def summary_line(r: NoteReport) -> str:
+    why = r.nothing_checked
+    if why == "no mathematics found":
+        return f"{r.path}: nothing checked: no mathematics found"
     s = r.summary
-    if not r.math_lines:
-        return f"{r.path}: no mathematics found, so nothing was checked"
     parts = ", ".join(f"{s[k]} {k}" for k in STATUSES)
-    return (f"{r.path}: {parts}; {r.checked_lines} of {r.math_lines} math lines checked "
-            f"({100 * r.share_checked:.0f}%)")
+    head = f"{r.path}: nothing checked: {why}; " if why else f"{r.path}: "
+    return f"{head}{parts}; {coverage_line(r)}"
+
+
+def total_line(reports: list[NoteReport]) -> str:
+    found = sum(r.found for r in reports)
+    checked = sum(r.checked for r in reports)
+    share = checked / found if found else 0.0
+    s = {k: sum(r.summary[k] for r in reports) for k in STATUSES}
+    parts = ", ".join(f"{s[k]} {k}" for k in STATUSES)
+    return (f"total, {len(reports)} notes: {parts}; {checked} of {found} formulas checked ({100 * share:.0f}%)")
 
 
 def _clip(text: str, width: int) -> str:
@@ -50,39 +130,68 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _wrap(text: str, first: str, rest: str) -> list[str]:
+    return textwrap.wrap(" ".join(text.split()), WIDTH, initial_indent=first, subsequent_indent=rest,
+                         break_long_words=True, break_on_hyphens=False) or [first.rstrip()]
+
+
 def to_text(reports: list[NoteReport], errors: list[tuple[str, str]], verbose: bool = False) -> str:
-    """One block per note: every claim that is not plainly correct (all of them with verbose)."""
+    """One block per note: every claim that is not plainly correct (all of them with verbose), wrapped
+    at 80 columns; a total when there are several notes."""
     out = []
     for r in reports:
-        out.append(summary_line(r))
+        out.extend(_wrap(summary_line(r), "", "    "))
         for v in r.verdicts:
             if v.status == Status.CORRECT and not verbose:
                 continue
-            expected = f"  expected {v.expected}" if v.expected else ""
-            out.append(f"  {v.line:>4}:{v.col:<4} {MARKS[v.status]:<5} {_clip(v.source, 70)}")
-            out.append(f"             {v.message}{expected}")
+            where = f"{v.line:>4}:{v.col:<4}" if not r.cells else f"{r.locate(v.line):<9}"
+            head = f"  {where} {MARKS[v.status]:<5} "
+            out.append(head + _clip(v.source, WIDTH - len(head)))
+            out.extend(_wrap(v.message, " " * 13, " " * 13))
+            if v.expected:
+                out.extend(_wrap(f"expected {v.expected}", " " * 13, " " * 15))
         for reading in r.readings:
-            out.append(f"  note: {reading}")
+            out.extend(_wrap(f"note: {reading}", "  ", "        "))
+        out.append("")
+    if len(reports) > 1:
+        out.extend(_wrap(total_line(reports), "", "    "))
         out.append("")
     for path, message in errors:
-        out.append(f"{path}: not checked: {message}")
+        out.extend(_wrap(f"{path}: not checked: {message}", "", "    "))
     return "\n".join(out).rstrip() + "\n"
 
 
 def to_json(reports: list[NoteReport], errors: list[tuple[str, str]]) -> dict:
     notes = []
     for r in reports:
+        claims = []
+        for v in r.verdicts:
+            claims.append({"line": v.line, "column": v.col, "status": v.status, "source": v.source,
+                           "expected": v.expected, "message": v.message, "stage": v.stage})
+            if r.cells:
+                claims[-1]["position"] = r.locate(v.line)
         notes.append({
             "path": r.path,
-            "claims": [{"line": v.line, "column": v.col, "status": v.status, "source": v.source,
-                        "expected": v.expected, "message": v.message, "stage": v.stage} for v in r.verdicts],
+            "claims": claims,
             "summary": r.summary,
+            "formulas_found": r.found,
+            "formulas_checked": r.checked,
+            "claims_checked": r.claims_checked,
+            "coverage": round(r.coverage, 4),
+            "nothing_checked": r.nothing_checked,
             "math_lines": r.math_lines,
             "checked_lines": r.checked_lines,
             "share_checked": round(r.share_checked, 4),
             "readings": r.readings,
         })
-    out: dict = {"notes": notes}
+    found = sum(r.found for r in reports)
+    checked = sum(r.checked for r in reports)
+    total = {"notes": len(reports), "formulas_found": found, "formulas_checked": checked,
+             "claims_checked": sum(r.claims_checked for r in reports),
+             "coverage": round(checked / found, 4) if found else 0.0,
+             "summary": {k.value: sum(r.summary[k] for r in reports) for k in STATUSES},
+             "nothing_checked": [r.path for r in reports if r.nothing_checked]}
+    out: dict = {"notes": notes, "total": total}
     if errors:
         out["errors"] = [{"path": p, "message": m} for p, m in errors]
     return out
@@ -104,9 +213,9 @@ def annotated(r: NoteReport, text: str) -> str:
                 continue
             expected = f" Expected: `{v.expected}`." if v.expected else ""
             pending.setdefault(target, []).append(
-                f"> {SYMBOLS[v.status]} **{v.status}** (line {v.line}): {v.message}.{expected}")
+                f"> {SYMBOLS[v.status]} **{v.status}** ({r.locate(v.line)}): {v.message}.{expected}")
         if all(v.status == Status.CORRECT for v in vs):
-            pending.setdefault(target, []).append(f"> {SYMBOLS[Status.CORRECT]} line {line} checked")
+            pending.setdefault(target, []).append(f"> {SYMBOLS[Status.CORRECT]} {r.locate(line)} checked")
     out = []
     for n, line in enumerate(lines, start=1):
         out.append(line)
