@@ -201,6 +201,9 @@ class Chain(Node):
 
 INEQUALITIES = {">": ">", "\\gt": ">", "<": "<", "\\lt": "<", "≥": ">=", "\\geq": ">=", "\\ge": ">=",
                 "≤": "<=", "\\leq": "<=", "\\le": "<="}  # conditions, as in 1[z > 0]; never a claim to check
+# relations that declare or restrict (W ∈ ℝ^{m×n}, t ≠ i): statements split a chain there, nothing is claimed
+SET_RELATIONS = {"\\in": "in", "∈": "in", "\\notin": "in", "∉": "in", "\\subset": "in", "\\subseteq": "in",
+                 "\\neq": "!=", "\\ne": "!=", "≠": "!="}
 OPERATOR_NAMES = ("log", "exp", "tanh")  # written \ln x, \exp x, \tanh x without parentheses
 
 

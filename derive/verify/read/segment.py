@@ -68,12 +68,20 @@ _BLANK = re.compile(
     r"(?P<keep>\\\\|\\begin\{[a-zA-Z]*matrix\}.*?\\end\{[a-zA-Z]*matrix\})"
     r"|\\(left|right|bigl|bigr|Bigl|Bigr|big|Big|bigg|Bigg)(?![a-zA-Z])\.?"
     r"|\\(displaystyle|textstyle|limits|nolimits|nonumber|notag|hline|qquad|quad|hfill)(?![a-zA-Z])"
-    r"|\\[,;:! ]|~|&|\\tag\{[^{}]*\}", re.S
+    r"|\\[,;:! ]|~|&|\\tag\*?\{[^{}]*\}"
+    # presentation only: colour, size, font switches, labels, a row's extra space, zero-width characters
+    r"|\\(color|textcolor|label)\s*\{[^{}]*\}"
+    r"|\\(large|Large|LARGE|huge|Huge|small|footnotesize|normalsize|rm|bf|it|sf|newline|scriptstyle)(?![a-zA-Z])"
+    r"|(?<=\\\\)\s*\[-?[\d.]+\s*(pt|em|ex|mm|cm)\]|^\s*\[-?[\d.]+\s*(pt|em|ex|mm|cm)\]"
+    r"|[\u200b\u200c\u200d\u2060\ufeff]", re.S
 )
-_PRIME = re.compile(r"\^\{?\\prime\}?|′")
-_AND = re.compile(r"\\text\{\s*(and|or|where|with|for)\s*\}|(?<![\\a-zA-Z{])(and|with|where|for|let)(?![a-zA-Z}])")
+_PRIME = re.compile(r"\^\{?\\prime\}?|\\prime(?![a-zA-Z])|′|’")
+# `… \text{ if } j = 0`: what comes before holds under a condition (the grammar's COND mark, ¦)
+_IF = re.compile(r"\\(?:text|mbox|textrm)\s*\{\s*(?:if|when|for all|otherwise|else)\s*[,:]?\s*\}")
+_AND = re.compile(r"\\(?:text|mbox|textrm)\s*\{\s*(and|or|where|with|for)\s*\}"
+                  r"|(?<![\\a-zA-Z{])(and|with|where|for|let)(?![a-zA-Z}])")
 _BULLET = re.compile(r"^\s*(-|\\otimes|\\bullet|\*|⊗|•)\s+(?=\\[dt]?frac|\\text|\\partial|d|[A-Za-z])")
-_TRAILING = re.compile(r"[\s.:,;]+$")
+_TRAILING = re.compile(r"(?:[\s.:,;]|\\\\)+$")  # a row break or full stop at the end
 # … \quad \text{(unit 2 is off)}
 _REMARK = re.compile(r"\\q?quad\s*\(?\s*\\(?:text|textrm|mathrm|textit)\s*\{[^{}]*\}\s*\)?[\s.]*$")
 
@@ -111,6 +119,7 @@ def blank(text: str) -> str:
     out = _REMARK.sub(lambda m: " " * len(m.group(0)), text)
     out = _BLANK.sub(_blank_match, _row_vectors(out))
     out = _PRIME.sub(lambda m: "'" + " " * (len(m.group(0)) - 1), out)
+    out = _IF.sub(lambda m: "¦" + " " * (len(m.group(0)) - 1), out)
     out = _AND.sub(lambda m: ";" + " " * (len(m.group(0)) - 1), out)
     m = _BULLET.match(out)
     if m:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from .dots import fill_all
 from .indices import substitute_index
 from .ir import (
+    SET_RELATIONS,
     BigSum,
     Chain,
     Deriv,
@@ -28,9 +29,12 @@ from .ir import (
     indicator,
     refs,
 )
+from .labels import CONDITIONAL, argument_label, function_definition
 from .parse import ParseFailure, parse
 from .segment import Formula, Note
 from .to_ir import chains as to_chains
+
+SET_KINDS = frozenset(SET_RELATIONS.values())
 
 
 @dataclass
@@ -92,7 +96,7 @@ def statements(note: Note) -> tuple[list[Statement], list[Unreadable], list[Form
         for n, ch in enumerate(chains):
             if template is not None and ch is template[0]:
                 continue
-            st = Statement(f, list(ch.members), list(ch.rels))
+            st = Statement(f, *_before_declaration(ch))
             if ch.leading or (n == 0 and open_chain and f.kind in ("bare", "display") and not ch.leading):
                 if previous is not None and previous.members:
                     st.members.insert(0, previous.members[-1])
@@ -100,7 +104,7 @@ def statements(note: Note) -> tuple[list[Statement], list[Unreadable], list[Form
                         st.rels.insert(0, "=")
                     st.anchored = True
                     st.subject = previous.subject
-                elif ch.leading:
+                elif ch.leading and st.rels:
                     st.rels.pop(0)
             if f.kind == "vector" and f.rows and n == 0:
                 st = _vector(st, [rows.get(r) for r in f.rows])
@@ -129,6 +133,33 @@ def statements(note: Note) -> tuple[list[Statement], list[Unreadable], list[Form
     for st in out:  # a + b + \dots + z: written out where the pattern is plain
         st.members = [Member(fill_all(m.node), m.start, m.end) for m in st.members]
     return out, bad, remarks
+
+
+def _before_declaration(ch: Chain) -> tuple[list[Member], list[str]]:
+    """z = Wx + b \\in \\mathbb{R}^n, W \\in …, t \\neq i: what follows a set relation declares a shape or
+    states a condition; the chain's claims end before it."""
+    members, rels = list(ch.members), list(ch.rels)
+    if not ch.leading and len(members) > 1 and rels[0] == "=" and _prose_label(members[0].node):
+        members, rels = members[1:], rels[1:]  # \mbox{Hidden layer output} = x_1 = …: the words name x_1
+    if not ch.leading and len(members) > 1 and rels[0] == "=":
+        head = argument_label(members[0].node)  # J_1(θ) = (t − o)²: J_1 is defined; (θ) names its arguments
+        members[0] = Member(head, members[0].start, members[0].end)
+    for k, m in enumerate(members):
+        reason = function_definition(m.node)
+        if reason is not None:
+            members[k] = Member(Opaque(reason), m.start, m.end)
+    shift = 1 if ch.leading else 0  # `= …` continuing a row: rels[i] comes before members[i]
+    for i, rel in enumerate(rels):
+        if rel in SET_KINDS:
+            members, rels = members[:i + 1 - shift], rels[:i]
+            break
+    if CONDITIONAL in ch.notes:  # each side holds only in its case: read, not judged
+        members = members[:1] + [Member(Opaque(CONDITIONAL), m.start, m.end) for m in members[1:]]
+    return members, rels
+
+
+def _prose_label(node) -> bool:
+    return isinstance(node, Ref) and node.tex.startswith("\\mbox")
 
 
 def _unranged_templates(stmts: list[Statement]) -> None:

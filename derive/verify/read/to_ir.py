@@ -25,6 +25,7 @@ from .ir import (
     INEQUALITIES,
     OPERATOR_NAMES,
     PRIMED_WORDS,
+    SET_RELATIONS,
     BigSum,
     Chain,
     Declare,
@@ -46,11 +47,13 @@ from .ir import (
     looks_callable,
     number,
 )
+from .labels import CONDITIONAL, argument_label, decorated, layer_label
 from .parse import parser
 
 _TEXT = re.compile(r"\\([a-zA-Z*]+)\s*\{([^{}]*)\}")
 _BLANKS = " \t\r\n"  # what the grammar ignores between tokens
 EMPTY_GROUP = Paren(())  # `{}`: no value where a script or an argument is expected (None there)
+SET_KINDS = frozenset(SET_RELATIONS.values())
 TRANSPOSE = (("top",), ("intercal",), ("T",))
 
 
@@ -116,16 +119,29 @@ class ToIR(Transformer):
     # chains and relations ------------------------------------------------------------------------
 
     def start(self, *children):
-        return [c for c in children if isinstance(c, Chain)]
+        out = []
+        for c in children:
+            if isinstance(c, Chain):
+                out.append(c)
+            elif isinstance(c, Token) and c.type == "COND" and out:
+                out[-1].notes.append(CONDITIONAL)  # D := … \text{if} j = 0: a case, not the definition
+        return out
 
+    @_lazy
     @_with_meta
     def chain(self, meta, *children):
         members: list[Member] = []
         rels: list[str] = []
         leading = False
         expect_member = True
+        declared = False  # after W \in \mathbb{R}^{m×n}: a shape nobody evaluates may be any notation
         for i, child in enumerate(children):
+            if isinstance(child, _Failed):
+                if not declared:
+                    return child
+                child = Opaque("a declaration's set")
             if isinstance(child, _Rel):
+                declared = declared or child.kind in SET_KINDS
                 rels.append(child.kind)
                 leading = leading or i == 0
                 expect_member = True
@@ -205,6 +221,9 @@ class ToIR(Transformer):
             return base
         return _superscript(base, script)
 
+    def decorated(self, base, mark):
+        return decorated(base, str(mark))
+
     def prime(self, base, _tick):
         if isinstance(base, Func):
             return Func(base.name, base.prime + 1, base.label)
@@ -234,7 +253,7 @@ class ToIR(Transformer):
         return token(tok)
 
     def accent(self, _accent, group):
-        inner = _needed(group)
+        inner = token(group) if isinstance(group, Token) else _needed(group)  # \hat y: the next letter
         if inner is None:
             return Ref(("?",), "\\hat{}", hat=True)
         if isinstance(inner, Ref):
@@ -249,6 +268,15 @@ class ToIR(Transformer):
 
     def frac(self, _frac, num, den):
         return _frac_of(_needed(num), _needed(den))
+
+    def over(self, num, _over, den):  # {a \over b}: the plain-TeX fraction
+        return _frac_of(num, den)
+
+    def frac_digits(self, _frac, digits):  # \frac12: TeX takes one digit for each part
+        text = str(digits)
+        if len(text) != 2 or not text.isdigit():
+            raise Unsupported("a fraction whose parts are not in braces")
+        return Op("/", (number(text[0]), number(text[1])))
 
     def sqrt(self, _sqrt, group):
         return Op("pow", (_needed(group), Num(Fraction(1, 2), "1/2", 0)))
@@ -310,6 +338,8 @@ def name_key(text: str) -> tuple[str, ...] | None:
 
 
 def _relation(tok: Token) -> str:
+    if str(tok) == ":":
+        return "in"  # f: \mathbb{R}^n \to \mathbb{R}^m, a function's signature
     if tok.type == "XARROW":
         return "maps"  # an arrow with a label: applies something, claims no equality
     s = str(tok)
@@ -319,6 +349,12 @@ def _relation(tok: Token) -> str:
         return "="
     if s in ("\\approx", "≈"):
         return "~"
+    if s in SET_RELATIONS:  # W \in \mathbb{R}^{m×n}, t \neq i: a declaration or a condition, never a claim
+        return SET_RELATIONS[s]
+    if s in ("\\Longrightarrow", "\\Leftrightarrow", "\\Longleftrightarrow", "\\iff", "⟹", "⇔"):
+        return "=>"
+    if s in ("\\to", "\\mapsto"):
+        return "maps"  # l+1 \to l, x \mapsto σ(x): a step or a map, never an equality
     return "=>" if s in ("\\Rightarrow", "\\implies", "⇒") else "->"
 
 
@@ -396,7 +432,8 @@ def _subscript(base, script):
     if isinstance(base, Ref):
         if base.tokens == ("e",):
             raise Unsupported("a subscript on e")
-        return Ref(_merge(base.tokens, sub), f"{base.tex}_{{{' '.join(sub)}}}", base.hat, base.power)
+        sep = "," if isinstance(_needed(script), Paren) and len(sub) > 1 else " "
+        return Ref(_merge(base.tokens, sub), f"{base.tex}_{{{sep.join(sub)}}}", base.hat, base.power)
     if isinstance(base, Differential) and isinstance(base.of, Ref):
         return Differential(_subscript(base.of, script), base.partial)
     raise Unsupported("a subscript here")
@@ -422,6 +459,13 @@ def _superscript(base, script):  # noqa: C901 - a power, a label, a transpose or
         return Op("T", (labelled,)) if transposed else labelled
     if isinstance(base, BigSum):
         return BigSum(base.sub, node)
+    label = layer_label(node)
+    if label is not None and isinstance(base, Ref) and base.tokens != ("e",):
+        # z^{(l)}, δ^{l+1}, a^{[L-1]}, W^{(t+1)}: a layer (or step) label, part of the name, never a power
+        labelled = Ref(base.tokens + (f"^{label}",), f"{base.tex}^{{{label}}}", base.hat)
+        return Op("T", (labelled,)) if transposed else labelled
+    if label is not None and isinstance(base, Func) and isinstance(node, Paren) and not base.label:
+        return Func(base.name, base.prime, label)  # f'^{(L-1)}: the activation of layer L-1
     if isinstance(base, Ref) and base.tokens == ("e",):
         return Exp(node)
     if isinstance(base, Ref) and base.tokens == ("sigma",) and isinstance(node, Num):
@@ -514,5 +558,5 @@ def _differential(n) -> tuple[object | None, bool]:
         inner = n.of
         if isinstance(inner, Paren) and len(inner.items) == 1:
             inner = inner.items[0]
-        return inner, True
+        return argument_label(inner), True
     return None, False

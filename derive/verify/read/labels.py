@@ -1,0 +1,70 @@
+"""Names the notation decorates: layer labels in superscripts (z^{(l)}, δ^{l+1}, a^{[L-1]}), starred names
+(E^*), arguments written as a label (∂J_1(θ)), a function the note names and defines (\\text{RBF}(x) = …,
+f_{A,b}(a) = …), and a chain that holds only under a condition."""
+
+from __future__ import annotations
+
+from .ir import FUNCTION_WORDS, Juxt, Num, Op, Paren, Ref, Unsupported, looks_callable
+
+CONDITIONAL = "holds only under the condition written after it, which this checker does not evaluate"
+
+
+def decorated(base, mark: str):
+    """E^*, w^{*}: a starred name (an optimum, a target), not a power. (w^+ for the updated w is not read:
+    the update rows it opens need parameters tied to the network before they can be judged.)"""
+    if isinstance(base, Ref):
+        return Ref(base.tokens + ("^*",), f"{base.tex}^{{*}}", base.hat)
+    raise Unsupported("a star on something that is not a name")
+
+
+def layer_label(node) -> str | None:
+    """The text of a symbolic layer label: l+1, L-1, (l), [l-1], (t+1); None for anything else.
+    A bare letter (δ^l) is read by the caller as before; here: a letter ± an integer, bracketed or not,
+    and a bracketed letter or integer."""
+    if isinstance(node, Paren) and len(node.items) == 1 and not _plain(node.items[0]):
+        inner = _label_sum(node.items[0])  # (1), (l), [2] are read by the older path, as (…) too
+        return None if inner is None else f"({inner})"
+    if isinstance(node, Op) and node.kind in ("+", "-"):
+        return _label_sum(node)
+    return None
+
+
+def _plain(n) -> bool:
+    return isinstance(n, (Ref, Num))
+
+
+def _label_sum(n) -> str | None:
+    if isinstance(n, Ref) and len(n.tokens) == 1 and n.power is None and not n.hat and n.tokens[0].isalpha() \
+            and len(n.tokens[0]) <= 2:
+        return n.tokens[0]
+    if isinstance(n, Num) and n.decimals == 0:
+        return n.text
+    if isinstance(n, Op) and n.kind in ("+", "-") and isinstance(n.args[1], Num) and n.args[1].decimals == 0:
+        left = n.args[0]
+        if isinstance(left, Ref) and _label_sum(left) is not None:
+            return f"{left.tokens[0]}{'+' if n.kind == '+' else '-'}{n.args[1].text}"
+    return None
+
+
+def function_definition(n) -> str | None:
+    """\text{RBF}(x w) = …, f_{A_l, b_l}(a) = …: a function of the note's own, defined or applied by
+    parameters written under it; the checker has no reading for it (the reason), None for anything else."""
+    if not (isinstance(n, Juxt) and isinstance(n.left, Ref) and isinstance(n.right, Paren)) or n.right.square \
+            or looks_callable(n.left):
+        return None
+    head = n.left
+    if "," in head.tex and "_" in head.tex:
+        return f"{head.tex} is a function with parameters under it, which this checker does not evaluate"
+    word = head.tex.startswith(("\\text", "\\mathrm", "\\operatorname")) and len(head.tokens) == 1 \
+        and len(head.tokens[0]) > 1 and head.tokens[0] not in FUNCTION_WORDS
+    return f"{head.tokens[0]}(…) is a function the note names, not a product" if word else None
+
+
+def argument_label(n):
+    """∂J_1(θ), dE(w), ∂ξ(t_i, y_i): what is differentiated is J_1, written with the names it depends on;
+    the parentheses are a label, not a factor. A function of the note's (σ(z), f(x)) keeps its call."""
+    if isinstance(n, Juxt) and isinstance(n.left, Ref) and not looks_callable(n.left) and not n.left.hat \
+            and isinstance(n.right, Paren) and not n.right.square and n.right.items \
+            and all(isinstance(i, Ref) for i in n.right.items):
+        return n.left
+    return n
