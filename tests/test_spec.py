@@ -65,3 +65,28 @@ def test_flat_naming_numbers_weights_unit_by_unit():
 def test_defaults_are_sigmoid_and_half_sse():
     net = network_from_spec({"layers": [2, 1]})
     assert net.shape["activations"] == ["sigmoid"] and net.shape["loss"] == "half_sse"
+
+
+def test_flat_naming_takes_whole_arrays_as_the_layered_naming_does():
+    flat = network_from_spec({"layers": [2, 2, 2], "naming": "flat", "values": values_222()})
+    layered = network_from_spec({"layers": [2, 2, 2], "values": values_222()})
+    assert [flat.values[n] for n in ("w1", "w2", "w3", "w4", "w5", "w8", "b1", "b2", "b3", "x2", "t2")] == [
+        layered.values[n] for n in ("W1_1_1", "W1_1_2", "W1_2_1", "W1_2_2", "W2_1_1", "W2_2_2", "b1_1", "b1_2",
+                                    "b2_1", "x2", "t2")]
+    assert flat.values["w2"] * 5 == 1  # W1[1][2] = 0.2: row = unit, column = input, as in the layered names
+    assert flat.values["b3"] * 5 == 3  # b2[1] is the first bias of layer 2, not the scalar b2 of layer 1
+
+
+def test_flat_arrays_of_the_wrong_shape_name_the_entry():
+    values = {**values_222(), "W1": [[0.15, 0.2, 0.7], [0.25, 0.3]]}
+    with pytest.raises(SpecError) as err:
+        network_from_spec({"layers": [2, 2, 2], "naming": "flat", "values": values})
+    assert err.value.key == "values.W1" and "W1[1, 3]" in str(err.value)
+
+
+def test_name_and_description_keys_name_the_network():
+    net = network_from_spec({"layers": [2, 1], "name": "xor-net", "description": "a tiny network"})
+    assert (net.name, net.description) == ("xor-net", "a tiny network")
+    with pytest.raises(SpecError) as err:
+        network_from_spec({"layers": [2, 1], "name": 3})
+    assert err.value.key == "name"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from fractions import Fraction
 from pathlib import Path
@@ -100,10 +101,15 @@ def read_values(net: Network, table: Mapping[str, Any]) -> tuple[dict[str, Fract
                                 "only to inputs, targets and parameters")
             values[key] = number(raw, where)
             continue
+        by_place = _layer_entries(net, key)
         for idx, item in _flatten(key, raw):
             names = [f"{key}_" + "_".join(map(str, idx)), f"{key}{''.join(map(str, idx))}",
                      f"{key}{'_'.join(map(str, idx))}"]
-            name = next((n for n in names if n in net and net[n].op is None), None)
+            name = names[0] if names[0] in net and net[names[0]].op is None else None
+            if name is None and by_place:
+                name = by_place.get(idx)
+            if name is None:
+                name = next((n for n in names[1:] if n in net and net[n].op is None), None)
             if name is None:
                 raise SpecError(where, f"the network has no quantity for {key}{list(idx)} (tried {names[0]}); "
                                 f"leaves are named like {', '.join(leaves[:6])}, ...")
@@ -116,6 +122,19 @@ def read_values(net: Network, table: Mapping[str, Any]) -> tuple[dict[str, Fract
                             "and parameter a value, or leave [values] out for a symbolic derivation")
     check_targets(net, {**net.values, **values})
     return values, lr
+
+
+FLAT_ARRAY = re.compile(r"([Ww]|b)(\d+)")
+
+
+def _layer_entries(net: Network, key: str) -> dict[tuple[int, ...], str]:
+    """A whole layer's weights (W1, w1) or biases (b1) by position, for names that do not carry the
+    position (flat naming: W1 = [[w1, w2], [w3, w4]], b1 = [b1, b2]); {} for any other key."""
+    m = FLAT_ARRAY.fullmatch(key)
+    if net.kind != "mlp" or m is None:
+        return {}
+    layer, dims = int(m.group(2)), (1 if m.group(1) == "b" else 2)
+    return {q.index: q.name for q in net.params if q.layer == layer and len(q.index) == dims}
 
 
 def check_targets(net: Network, values: Mapping[str, Fraction]) -> None:
