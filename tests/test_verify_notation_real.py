@@ -181,6 +181,8 @@ def test_a_function_the_note_names_is_not_a_product():
     assert isinstance(st.members[0].node, Opaque)
     (st,) = claims(r"z_l := f_{A_l, b_l}(a_{l-1}) = A_l a_{l-1} + b_l")
     assert isinstance(st.members[1].node, Opaque)
+    (st,) = claims(r"\frac{\partial \text{output}}{\partial z} = \text{output}(1 - \text{output})")
+    assert isinstance(st.members[1].node, Juxt)  # a product: the word is inside its own parentheses
 
 
 # --- verdicts on short notes ------------------------------------------------------------------------------------
@@ -212,3 +214,17 @@ def test_a_loss_written_with_its_arguments_is_differentiated():
     ]) + "\n"
     wrong, right = _wrong_and_right(text)
     assert wrong == {5} and 3 in right
+
+
+# --- an aligned block whose rows go on with + or − ---------------------------------------------------------------
+
+def test_a_row_that_starts_with_a_minus_continues_the_row_above():
+    # 2·0.5 − 3·0.2 = 1 − 0.6 = 0.4: the block claims 0.4 (right) and then 0.5 (wrong)
+    text = ("$$\\begin{aligned}\nE &= 2 \\cdot 0.5 \\\\\n&\\quad - 3 \\cdot 0.2 \\\\\n&= 0.4 \\\\\n"
+            "&= 0.5\n\\end{aligned}$$\n")
+    stmts, bad, _ = statements(read_note("n.md", text))
+    assert not bad
+    joined = stmts[0].members[-1].node
+    assert isinstance(joined, Op) and joined.kind == "+"  # 2·0.5 + (−3·0.2)
+    wrong, right = _wrong_and_right(text)
+    assert 5 in wrong and 4 not in wrong

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from .ir import FUNCTION_WORDS, Juxt, Num, Op, Paren, Ref, Unsupported, looks_callable
 
+FUNCTION_LETTERS = ("f", "g", "F", "G", "phi", "psi", "sigma")  # w_{1,2}(x − t) is a product, f_{A,b}(x) a call
 CONDITIONAL = "holds only under the condition written after it, which this checker does not evaluate"
 
 
@@ -46,17 +47,20 @@ def _label_sum(n) -> str | None:
     return None
 
 
-def function_definition(n) -> str | None:
-    """\text{RBF}(x w) = …, f_{A_l, b_l}(a) = …: a function of the note's own, defined or applied by
-    parameters written under it; the checker has no reading for it (the reason), None for anything else."""
+def function_definition(n, at_head: bool) -> str | None:
+    """\text{RBF}(x w) (a word in capitals, anywhere), \text{word}(x) = … (at a chain's head), f_{A_l, b_l}(a): a
+    function of the note's own, defined or applied by parameters written under it; the checker has no reading
+    for it (the reason), None for anything else."""
     if not (isinstance(n, Juxt) and isinstance(n.left, Ref) and isinstance(n.right, Paren)) or n.right.square \
             or looks_callable(n.left):
         return None
     head = n.left
-    if "," in head.tex and "_" in head.tex:
+    if "," in head.tex and "_" in head.tex and head.tokens[0] in FUNCTION_LETTERS:
         return f"{head.tex} is a function with parameters under it, which this checker does not evaluate"
-    word = head.tex.startswith(("\\text", "\\mathrm", "\\operatorname")) and len(head.tokens) == 1 \
-        and len(head.tokens[0]) > 1 and head.tokens[0] not in FUNCTION_WORDS
+    word = (at_head or head.tokens[0].isupper()) \
+        and head.tex.startswith(("\\text", "\\mathrm", "\\operatorname")) and len(head.tokens) == 1 \
+        and len(head.tokens[0]) > 1 and head.tokens[0] not in FUNCTION_WORDS \
+        and all(r.tokens != head.tokens for r in n.right.find_all(Ref))  # output(1 − output) is a product
     return f"{head.tokens[0]}(…) is a function the note names, not a product" if word else None
 
 

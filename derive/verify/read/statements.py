@@ -77,20 +77,17 @@ def statements(note: Note) -> tuple[list[Statement], list[Unreadable], list[Form
     open_chain = False
     rows: dict[int, Statement] = {}
     for index, f in enumerate(note.formulas):
-        tree = parse(note, f)
-        if isinstance(tree, ParseFailure):
-            if _has_relation(f.text):
-                bad.append(Unreadable(f, tree.line, tree.col, tree.message, tree.caret))
-            else:
+        chains = _chains_of(note, f)
+        if not isinstance(chains, list):
+            if chains is None:
                 remarks.append(f)  # symbols on their own (a legend), nothing claimed
+            else:
+                bad.append(chains)
             previous, open_chain = None, False
             continue
-        try:
-            chains = to_chains(tree, f.text)
-        except Unsupported as e:
-            bad.append(Unreadable(f, f.line, f.col, str(e)))
-            previous, open_chain = None, False
-            continue
+        if chains and _continues(f, previous):
+            _join(previous, chains[0], f)  # `&\quad - 2(…)`: the row goes on with the expression above
+            chains = chains[1:]
         made: list[Statement] = []
         template = _template(chains)
         for n, ch in enumerate(chains):
@@ -135,6 +132,38 @@ def statements(note: Note) -> tuple[list[Statement], list[Unreadable], list[Form
     return out, bad, remarks
 
 
+def _chains_of(note: Note, f: Formula) -> list[Chain] | Unreadable | None:
+    """The formula's chains; why it cannot be read; or None for an unreadable formula that claims nothing."""
+    tree = parse(note, f)
+    if isinstance(tree, ParseFailure):
+        return Unreadable(f, tree.line, tree.col, tree.message, tree.caret) if _has_relation(f.text) else None
+    try:
+        return to_chains(tree, f.text)
+    except Unsupported as e:
+        return Unreadable(f, f.line, f.col, str(e))
+
+
+_OPERATOR_FIRST = re.compile(r"\s*([-−+]|\\cdot(?![a-zA-Z])|\\times(?![a-zA-Z]))")
+
+
+def _continues(f: Formula, previous: Statement | None) -> bool:
+    """A row of an aligned block that starts with + or − (or ·, ×) continues the last expression of the row above."""
+    return f.kind == "row" and previous is not None and previous.formula.kind == "row" \
+        and previous.formula.block == f.block and bool(previous.members) and bool(_OPERATOR_FIRST.match(f.text))
+
+
+def _join(st: Statement, ch: Chain, f: Formula) -> None:
+    """The row's first member becomes part of the statement's last one; its relations go on from there."""
+    shift = f.start - st.formula.start  # members' places are counted from the start of their formula
+    last, first = st.members[-1], ch.members[0]
+    sign = _OPERATOR_FIRST.match(f.text).group(1)
+    # − 2·(…): the grammar read the minus as the sign of the row's first term, so the row is added
+    joined = Op("+" if sign in "-−+" else "*", (last.node, first.node))
+    st.members[-1] = Member(joined, last.start, first.end + shift)
+    st.members.extend(Member(m.node, m.start + shift, m.end + shift) for m in ch.members[1:])
+    st.rels.extend(ch.rels[1:] if ch.leading else ch.rels)
+
+
 def _before_declaration(ch: Chain) -> tuple[list[Member], list[str]]:
     """z = Wx + b \\in \\mathbb{R}^n, W \\in …, t \\neq i: what follows a set relation declares a shape or
     states a condition; the chain's claims end before it."""
@@ -145,7 +174,7 @@ def _before_declaration(ch: Chain) -> tuple[list[Member], list[str]]:
         head = argument_label(members[0].node)  # J_1(θ) = (t − o)²: J_1 is defined; (θ) names its arguments
         members[0] = Member(head, members[0].start, members[0].end)
     for k, m in enumerate(members):
-        reason = function_definition(m.node)
+        reason = function_definition(m.node, at_head=k == 0 and not ch.leading)
         if reason is not None:
             members[k] = Member(Opaque(reason), m.start, m.end)
     shift = 1 if ch.leading else 0  # `= …` continuing a row: rels[i] comes before members[i]
