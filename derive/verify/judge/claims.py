@@ -30,6 +30,7 @@ from ..read.names import display
 from ..read.statements import Statement, as_number, is_numeric
 from .diagnose import diagnose, diagnose_update, fix_one_factor, named_derivative, sigmoid_form
 from .numeric_claims import judge_numbers
+from .structure import review
 from .verdict import Stage, Verdict, correct, unverifiable, wrong
 
 TIME_LIMIT = 2.0   # seconds per claim
@@ -97,6 +98,7 @@ class Checker:
             except (ArithmeticError, AttributeError, KeyError, IndexError, RecursionError, sp.SympifyError) as e:
                 # notes are untrusted input: one claim the checker cannot handle must not stop the others
                 j = unverifiable(Stage.ERROR, f"could not be checked ({type(e).__name__}: {e})")
+            j = review(j, st, i, left, right, self.model, self.text)  # what the notation alone shows
             if j is not None:
                 out.append(Verdict.of(j, line, col, source))
         return out
