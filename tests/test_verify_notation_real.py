@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from derive.verify import verify_text
-from derive.verify.read.ir import BigSum, Deriv, Func, Juxt, Num, Op, Opaque, Ref
+from derive.verify.read.ir import BigSum, Deriv, Func, Juxt, Num, Op, Opaque, Paren, Ref
 from derive.verify.read.parse import parser
 from derive.verify.read.segment import blank, read_note
 from derive.verify.read.statements import statements
@@ -228,3 +228,12 @@ def test_a_row_that_starts_with_a_minus_continues_the_row_above():
     assert isinstance(joined, Op) and joined.kind == "+"  # 2·0.5 + (−3·0.2)
     wrong, right = _wrong_and_right(text)
     assert 5 in wrong and 4 not in wrong
+
+
+def test_set_braces_group_and_an_equation_environment_inside_dollars_is_not_read():
+    (node, _), _ = one(r"\bigg\{ a + b \bigg\} = c")
+    assert isinstance(node, Paren) and isinstance(node.items[0], Op)
+    (x, y), rels = one(r"\begin{equation} x = y \end{equation}")
+    assert (x.key, y.key, rels) == (("x",), ("y",), ["="])
+    (_, m), _ = one(r"x = \left[ \begin{smallmatrix} 1 \\ 2 \end{smallmatrix} \right]")
+    assert isinstance(m, Paren) or m.__class__.__name__ == "Matrix"

@@ -73,7 +73,8 @@ _BLANK = re.compile(
     r"|\\(color|textcolor|label)\s*\{[^{}]*\}"
     r"|\\(large|Large|LARGE|huge|Huge|small|footnotesize|normalsize|rm|bf|it|sf|newline|scriptstyle)(?![a-zA-Z])"
     r"|(?<=\\\\)\s*\[-?[\d.]+\s*(pt|em|ex|mm|cm)\]|^\s*\[-?[\d.]+\s*(pt|em|ex|mm|cm)\]"
-    r"|[\u200b\u200c\u200d\u2060\ufeff]", re.S
+    r"|[\u200b\u200c\u200d\u2060\ufeff]"
+    r"|\\(begin|end)\{(equation|displaymath)\*?\}", re.S
 )
 _PRIME = re.compile(r"\^\{?\\prime\}?|\\prime(?![a-zA-Z])|′|’")
 # `… \text{ if } j = 0`: what comes before holds under a condition (the grammar's COND mark, ¦)
@@ -114,9 +115,13 @@ def _row_vectors(text: str) -> str:
     return "".join(out)
 
 
+_SET_BRACE = re.compile(r"(?<!\\)\\([{}])")
+
+
 def blank(text: str) -> str:
     """Length-preserving clean-up of a formula's text."""
     out = _REMARK.sub(lambda m: " " * len(m.group(0)), text)
+    out = _SET_BRACE.sub(lambda m: " (" if m.group(1) == "{" else ") ", out)  # \big\{ … \big\}: parentheses
     out = _BLANK.sub(_blank_match, _row_vectors(out))
     out = _PRIME.sub(lambda m: "'" + " " * (len(m.group(0)) - 1), out)
     out = _IF.sub(lambda m: "¦" + " " * (len(m.group(0)) - 1), out)
