@@ -14,7 +14,7 @@ from derive import derive, load
 from derive.cli.main import main
 from derive.derivation.numeric import finite_differences
 from derive.document.formatting import fmt
-from derive.document.handout import variants
+from derive.document.handout import paths, sheet, variants
 from derive.output.render import handout_files
 from derive.output.terminal import to_json
 
@@ -128,7 +128,8 @@ def test_the_exercise_sheet_has_blanks_not_answers(three):
         assert fmt(d.gradients[p].value) not in sheet
         assert fmt(d.gradients[p].updated) not in sheet
     assert fmt(d.loss_value) not in sheet
-    assert re.search(r"\| \$\\frac\{\\partial E_\{\\mathrm\{total\}\}\}\{\\partial w_\{\d\}\}\$ \| \| \|", sheet)
+    assert re.search(r"### \d\. \$\\frac\{\\partial E_\{\\mathrm\{total\}\}\}\{\\partial w_\{\d\}\}\$\n\n"
+                     r"Chain rule, local derivatives and value \(the model answer takes about \d+ lines\):\n", sheet)
 
 
 def test_other_kinds_of_network_get_handouts_too():
@@ -149,6 +150,24 @@ def test_pdf_handouts(tmp_path, capsys):
                               text=True).stdout
         v = variants(load("mlp-222"), 1, 7)[0]
         assert fmt(derive(v.network).loss_value) in text
+        for part in ("exercise", "answers"):
+            assert page_ends(tmp_path / f"mlp-222-1-{part}.pdf") and not [
+                line for line in page_ends(tmp_path / f"mlp-222-1-{part}.pdf") if HEADING.match(line)]
+
+
+HEADING = re.compile(r"(\d+(\.\d+)*\s+[A-Z][a-z]|Gradient of|The (answers|values)|Every gradient)")
+
+
+def page_ends(pdf) -> list[str]:
+    """The last line of text on every page but the last, above the page number."""
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
+    ends = []
+    for page in text.split("\f")[:-1]:
+        lines = [line.strip() for line in page.splitlines() if line.strip()]
+        body = lines[:-1] if lines and lines[-1].isdigit() else lines
+        if body:
+            ends.append(body[-1])
+    return ends[:-1]
 
 
 def test_fewer_variants_remove_the_earlier_extra_ones_of_ours_only(tmp_path, capsys):
@@ -162,3 +181,78 @@ def test_fewer_variants_remove_the_earlier_extra_ones_of_ours_only(tmp_path, cap
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "mlp-222-1-answers.md", "mlp-222-1-exercise.md", "mlp-222-3-answers.md", "mlp-222-9-exercise.md",
         "mlp-222-network.svg"]
+
+
+def spec_net(tmp_path, text: str):
+    path = tmp_path / "net.toml"
+    path.write_text(text)
+    return load(str(path))
+
+
+def test_forty_variants_are_equally_hard_and_have_no_tied_values():
+    net = load("mlp-222")
+    count = paths(net)
+    assert [count[p] for p in ("w1", "w5", "b1", "b2")] == [2, 1, 4, 2]  # b1 feeds h1 and h2, each o1 and o2
+    vs = variants(net, 40, 7)
+    layers = {"inputs": ("i1", "i2"), "layer 1": ("w1", "w2", "w3", "w4", "b1"),
+              "layer 2": ("w5", "w6", "w7", "w8", "b2")}
+    for v in vs:
+        for where, names in layers.items():
+            values = [v.network.values[n] for n in names]
+            assert len(set(values)) == len(values), (v.number, where, values)
+    # the same roles in every variant: the same number of chain-rule paths, gradient by gradient
+    assert {tuple(count[p] for p in v.asked) for v in vs} == {(2, 1, 2)}
+    assert len({v.asked for v in vs}) > 1  # which weight of a role is asked still varies
+
+
+def test_hints_follow_the_activations_used(tmp_path):
+    net = spec_net(tmp_path, 'layers = [3, 4, 2]\nactivation = ["tanh", "softmax"]\nloss = "cross_entropy"\n')
+    files = handout_files(net, 2, 1, "md")
+    for k in (1, 2):
+        sheet = files[f"net-{k}-exercise.md"].decode()
+        assert r"\tanh'(z) = 1 - a^{2}" in sheet and r"= p_i - t_i" in sheet
+        assert r"\sigma" not in sheet and "σ" not in sheet
+    net = spec_net(tmp_path, 'layers = [2, 3, 1]\nactivation = ["relu", "linear"]\n')
+    sheet = handout_files(net, 1, 1, "md")["net-1-exercise.md"].decode()
+    assert r"\operatorname{ReLU}'(z) = \mathbf{1}[z > 0]" in sheet and "with ReLU and linear units" in sheet
+    assert r"\sigma" not in sheet and r"\tanh" not in sheet
+    sheet = handout_files(load("mlp-222"), 1, 1, "md")["mlp-222-1-exercise.md"].decode()
+    assert r"\sigma'(z) = a\,(1 - a)" in sheet and "ReLU" not in sheet
+
+
+def test_the_tolerance_is_stated_on_the_sheet_and_in_the_key():
+    files = handout_files(load("mlp-222"), 1, 7, "tex")
+    for part in ("exercise", "answers"):
+        text = " ".join(files[f"mlp-222-1-{part}.tex"].decode().split())
+        assert r"within 0.1\,\% of the" in text and "(relative error at most $10^{-3}$)" in text
+    v = variants(load("mlp-222"), 1, 7, tolerance=Fraction(1, 200))[0]
+    s, _ = sheet(v, 1, 7)
+    assert (s.tolerance, s.tolerance_percent, s.tolerance_tex) == (0.005, "0.5", "0.005")
+
+
+def test_name_id_and_points_fields(three):
+    text = (three / "mlp-222-1-exercise.md").read_text()
+    assert "| name | student ID | points |" in text and "___ / 25 |" in text
+    assert "## 3. The gradients (12 points)" in text  # 3 gradients of 4 points
+    key = (three / "mlp-222-1-answers.md").read_text()
+    assert "Points: 25 in all." in key
+    assert sum(int(row[2]) for row in table_rows(key, "## The answers")) == 25
+    tex = handout_files(load("mlp-222"), 1, 7, "tex")["mlp-222-1-exercise.tex"].decode()
+    assert "Name: & Student ID: & Points: \\hfill / 25" in tex
+
+
+def test_room_to_write_fits_the_model_answer():
+    v = variants(load("mlp-222"), 1, 7)[0]
+    s, doc = sheet(v, 1, 7)
+    count = paths(v.network)
+    tex = handout_files(load("mlp-222"), 1, 7, "tex")["mlp-222-1-exercise.tex"].decode()
+    rooms = [int(mm) for mm in re.findall(r"\\vspace\*\{(\d+)mm\}", tex)]
+    for q, p, mm in zip(s.gradients, v.asked, rooms):
+        section = next(g for g in doc.gradients if g.name == p)
+        # a line for each path of the chain rule, each local derivative, the numbers put in and the result
+        assert q.lines == count[p] + len(section.factors) + 2
+        assert mm == 8 * q.lines
+    by_name = dict(zip(v.asked, rooms))
+    hidden = next(p for p in v.asked if p in ("w1", "w2", "w3", "w4"))
+    output = next(p for p in v.asked if p in ("w5", "w6", "w7", "w8"))
+    assert by_name[hidden] >= 80 > by_name[output]  # two paths through a hidden unit: room for about 12 lines

@@ -30,6 +30,21 @@ SMALLEST_ANSWER = 5e-4     # every asked gradient at least this large
 ASKED = 3                  # gradients asked per sheet (all of them for a network this small)
 FORWARD_ASKED = 24         # forward-pass values asked per sheet (beyond this, the outputs only)
 DEFAULT_RATE = Fraction(1, 2)
+DEFAULT_TOLERANCE = Fraction(1, 1000)  # an answer within this relative error of the exact value is right
+LINE_MM = 8                # one handwritten line
+POINTS = {"forward": 1, "loss": 2, "gradient": 4, "update": 1}  # per answer of each part
+
+ACTIVATION_WORDS = {"relu": "ReLU"}  # how the sheet names an activation where its key is not the word
+
+# what a sheet asks students to write for each activation's local derivative (a: the unit's output)
+HINTS = {
+    "sigmoid": r"\sigma'(z) = a\,(1 - a) \text{ with } a = \sigma(z)",
+    "tanh": r"\tanh'(z) = 1 - a^{2} \text{ with } a = \tanh(z)",
+    "relu": r"\operatorname{ReLU}'(z) = \mathbf{1}[z > 0] \text{ (1 where } z > 0\text{, else 0)}",
+    "linear": r"\text{a linear unit passes } \delta \text{ on unchanged: } f'(z) = 1",
+    "softmax": r"\frac{\partial p_i}{\partial z_j} = p_i\,([i = j] - p_j)",
+    "softmax-ce": r"\frac{\partial L}{\partial z_i} = p_i - t_i \text{ for softmax with cross-entropy}",
+}
 
 
 @dataclass(frozen=True)
@@ -37,6 +52,7 @@ class Variant:
     number: int
     network: Network
     asked: tuple[str, ...]
+    tolerance: Fraction = DEFAULT_TOLERANCE
 
 
 # --- drawing values ----------------------------------------------------------------------------
@@ -119,48 +135,93 @@ def workable(net: Network, asked: tuple[str, ...]) -> bool:
                 return False
         elif isinstance(q.op, Softmax) and not 0.02 <= v[q.name] <= 0.98:
             return False
+    # a value near 0 cannot be judged by a relative tolerance (an exact 0, a silent ReLU, can)
+    if any(0 < abs(v[q.name]) < SMALLEST_ANSWER for q in net.quantities if q.role in (Role.HIDDEN, Role.OUTPUT)):
+        return False
     _, grads = numeric.gradients(net)
     return all(abs(grads[p]) >= SMALLEST_ANSWER for p in asked)
 
 
-def choose_asked(net: Network, rng: random.Random) -> tuple[str, ...]:
-    """The gradients a sheet asks for: all of them for a small network; otherwise a weight of the last
-    layer, a weight of the first, and a bias."""
-    params = [q for q in net.params]
+def untied(net: Network, values: dict[str, Fraction]) -> bool:
+    """No two inputs, and no two parameters of the same layer, share a value: with w6 = w7 a student who
+    mixes them up still gets the right answer."""
+    groups: dict[object, list[Fraction]] = {}
+    for q in net.leaves:
+        if q.role is Role.INPUT or q.role is Role.PARAM:
+            groups.setdefault((q.role, q.layer), []).append(values[q.name])
+    return all(len(set(vs)) == len(vs) for vs in groups.values())
+
+
+def paths(net: Network) -> dict[str, int]:
+    """The number of chain-rule paths from every quantity to the loss: the terms of its gradient."""
+    kids = net.children()
+    count: dict[str, int] = {}
+    for q in reversed(net.quantities):
+        count[q.name] = 1 if q.name == net.loss else sum(count[k] for k in kids[q.name])
+    return count
+
+
+def role_classes(net: Network) -> dict[tuple, list[str]]:
+    """Parameters that are equally hard to ask for: the same layer, weight or bias, the same number of
+    chain-rule paths."""
+    count = paths(net)
+    classes: dict[tuple, list[str]] = {}
+    for q in net.params:
+        classes.setdefault((q.layer if q.layer is not None else -1, len(q.index) <= 1, count[q.name]),
+                           []).append(q.name)
+    return classes
+
+
+def choose_roles(net: Network, rng: random.Random) -> list[list[str]]:
+    """The roles a handout asks for, once for all its variants: every parameter of a small network;
+    otherwise a weight of the last layer, a weight of the first, and a bias (roles with several
+    parameters first, so that variants can differ in which one they ask)."""
+    params = [q.name for q in net.params]
     if len(params) <= ASKED + 2:
-        return tuple(q.name for q in params)
-    layers = sorted({q.layer for q in params if q.layer is not None})
-    weights = [q for q in params if len(q.index) > 1]
-    biases = [q for q in params if len(q.index) <= 1]
-    picks: list[str] = []
-    if layers and weights:
-        for layer in (layers[-1], layers[0]):
-            pool = [q.name for q in weights if q.layer == layer and q.name not in picks]
-            if pool:
-                picks.append(rng.choice(pool))
-        pool = [q.name for q in biases if q.name not in picks]
-        if pool:
-            picks.append(rng.choice(pool))
-    while len(picks) < ASKED:
-        picks.append(rng.choice([q.name for q in params if q.name not in picks]))
-    order = [q.name for q in params]
-    return tuple(sorted(picks, key=order.index))
+        return [[p] for p in params]
+    classes = role_classes(net)
+    keys = sorted(classes)
+    layers = sorted({k[0] for k in keys})
+    chosen: list[tuple] = []
+
+    def pick(candidates: list[tuple]) -> None:
+        candidates = [k for k in candidates if k not in chosen]
+        if candidates:
+            most = max(len(classes[k]) for k in candidates)
+            chosen.append(rng.choice([k for k in candidates if len(classes[k]) == most]))
+
+    for layer in (layers[-1], layers[0]):
+        pick([k for k in keys if k[0] == layer and not k[1]])
+    pick([k for k in keys if k[1]])
+    while len(chosen) < min(ASKED, len(keys)):
+        pick(keys)
+    return [classes[k] for k in chosen]
 
 
-def variants(net: Network, count: int, seed: int) -> list[Variant]:
+def choose_asked(net: Network, roles: list[list[str]], rng: random.Random) -> tuple[str, ...]:
+    """One parameter of each role; in the network's order."""
+    order = [q.name for q in net.params]
+    return tuple(sorted((rng.choice(r) for r in roles), key=order.index))
+
+
+def variants(net: Network, count: int, seed: int, tolerance: Fraction = DEFAULT_TOLERANCE) -> list[Variant]:
+    """`count` variants; all ask for parameters of the same roles (equally many chain-rule paths)."""
     out: list[Variant] = []
     seen: set[tuple] = set()
     rate = net.learning_rate if net.learning_rate is not None else DEFAULT_RATE
+    roles = choose_roles(net, random.Random(f"derive-handout:{net.name}:{seed}:roles"))
     for k in range(1, count + 1):
         rng = random.Random(f"derive-handout:{net.name}:{seed}:{k}")
-        asked = choose_asked(net, rng)
+        asked = choose_asked(net, roles, rng)
         for _ in range(DRAWS):
             values = draw(net, rng)
             key = tuple(sorted(values.items()))
+            if key in seen or not untied(net, values):
+                continue
             candidate = net.with_values(values, rate)
-            if key not in seen and workable(candidate, asked):
+            if workable(candidate, asked):
                 seen.add(key)
-                out.append(Variant(k, candidate, asked))
+                out.append(Variant(k, candidate, asked, tolerance))
                 break
         else:
             raise DeriveError(f"could not draw values for {net.name} in which no unit saturates "
@@ -174,6 +235,12 @@ def variants(net: Network, count: int, seed: int) -> list[Variant]:
 class Question:
     tex: str       # what to compute, as LaTeX
     value: float   # the answer, from the engine
+    points: int = 1
+    lines: int = 1  # handwritten lines the model answer takes (a gradient's chain rule, factors and value)
+
+    @property
+    def room_mm(self) -> int:
+        return self.lines * LINE_MM
 
 
 @dataclass(frozen=True)
@@ -195,6 +262,14 @@ class Sheet:
     gradients: list[Question]
     updates: list[Question]
     figure: object
+    hints: list[str]                     # the local derivative of each activation used, in the form asked for
+    tolerance: float                     # relative error an answer may have
+    tolerance_tex: str                   # the same, as LaTeX (10^{-3})
+    tolerance_percent: str               # and as a percentage ("0.1")
+
+    @property
+    def points(self) -> int:
+        return sum(q.points for q in self.forward + self.loss + self.gradients + self.updates)
 
 
 def sheet(v: Variant, count: int, seed: int, allow_large: bool = False) -> tuple[Sheet, Document]:
@@ -206,18 +281,44 @@ def sheet(v: Variant, count: int, seed: int, allow_large: bool = False) -> tuple
     computed = [q for q in net.quantities if q.role in (Role.HIDDEN, Role.OUTPUT)]
     if len(computed) > FORWARD_ASKED:  # a large network: ask for its outputs only
         computed = [q for q in computed if q.role is Role.OUTPUT]
-    forward = [Question(q.tex, d.values[q.name]) for q in computed]
+    forward = [Question(q.tex, d.values[q.name], POINTS["forward"]) for q in computed]
     doc = build(d, only=set(v.asked))
+    n_paths = paths(net)
     grads, updates = [], []
     for p in v.asked:
         g = d.gradients[p]
-        grads.append(Question(leibniz(w.p, net.loss, p), g.value))
         section = next(s for s in doc.gradients if s.name == p)
-        updates.append(Question(section.update.lhs, g.updated))
+        # the chain rule (a line per path), each local derivative, the values put in, the result
+        lines = n_paths[p] + len(section.factors) + 2
+        grads.append(Question(leibniz(w.p, net.loss, p), g.value, POINTS["gradient"], lines))
+        updates.append(Question(section.update.lhs, g.updated, POINTS["update"]))
     shape = net.shape
     layers = list(shape.get("layers", [])) if net.kind == "mlp" else []
-    activations = list(dict.fromkeys(shape.get("activations", []))) if net.kind == "mlp" else []
+    activations = ([ACTIVATION_WORDS.get(a, a) for a in dict.fromkeys(shape.get("activations", []))]
+                   if net.kind == "mlp" else [])
     s = Sheet(net.name, net.kind, layers, activations, int(shape.get("steps", 0)), v.number, count, seed,
               d.learning_rate, w.tex(net.loss), givens(w),
-              definitions, forward, [Question(w.tex(net.loss), d.loss_value)], grads, updates, doc.figure)
+              definitions, forward, [Question(w.tex(net.loss), d.loss_value, POINTS["loss"])], grads, updates,
+              doc.figure, hints(net), float(v.tolerance), _power_tex(v.tolerance),
+              f"{float(v.tolerance * 100):g}")
     return s, doc
+
+
+def hints(net: Network) -> list[str]:
+    """The form asked for each local derivative, for the activations this network uses and no other."""
+    used: list[str] = []
+    loss = net[net.loss].op
+    for q in net.quantities:
+        if isinstance(q.op, Activate):
+            used.append(q.op.fn)
+        elif isinstance(q.op, Softmax):
+            used.append("softmax-ce" if isinstance(loss, Loss) and loss.logits else SOFTMAX.name)
+    return [HINTS[name] for name in dict.fromkeys(used)]
+
+
+def _power_tex(x: Fraction) -> str:
+    """1/1000 as 10^{-3}; any other tolerance as its decimal."""
+    k, y = 0, x
+    while y.numerator == 1 and y.denominator % 10 == 0:
+        y, k = y * 10, k + 1
+    return f"10^{{-{k}}}" if y == 1 and k else f"{float(x):g}"
