@@ -139,6 +139,8 @@ def test_a_signature_is_a_declaration(formula):
 def test_an_arrow_maps_and_never_equates():
     _, rels = one(r"l+1 \to l")
     assert rels == ["maps"]
+    _, rels = one(r"\frac{dL_1}{dy_1} \to (y_1 - g_1)")  # an arrow between quantities: the judge's '->'
+    assert rels == ["->"]
     _, rels = one(r"a \Longrightarrow b")
     assert rels == ["=>"]
 

@@ -34,6 +34,15 @@ def _plain(n) -> bool:
     return isinstance(n, (Ref, Num))
 
 
+def index_expression(n) -> bool:
+    """l, l+1, L-1 on their own: a layer or an index, not a quantity."""
+    return isinstance(n, Op) and _label_sum(n) is not None or isinstance(n, Ref) and n.tokens in INDEX_LETTERS \
+        and not n.hat
+
+
+INDEX_LETTERS = (("i",), ("j",), ("k",), ("l",), ("n",), ("t",))
+
+
 def _label_sum(n) -> str | None:
     if isinstance(n, Ref) and len(n.tokens) == 1 and n.power is None and not n.hat and n.tokens[0].isalpha() \
             and len(n.tokens[0]) <= 2:

@@ -47,7 +47,7 @@ from .ir import (
     looks_callable,
     number,
 )
-from .labels import CONDITIONAL, argument_label, decorated, layer_label
+from .labels import CONDITIONAL, argument_label, decorated, index_expression, layer_label
 from .parse import parser
 
 _TEXT = re.compile(r"\\([a-zA-Z*]+)\s*\{([^{}]*)\}")
@@ -150,6 +150,9 @@ class ToIR(Transformer):
                 end = children[i + 1].start if i + 1 < len(children) else meta.end_pos
                 members.append(Member(child, self._skip(start), self._back(end)))
                 expect_member = False
+        if not leading:  # l+1 \to l: a step between layers, not an equality
+            rels = ["maps" if r == "->" and i + 1 < len(members) and index_expression(members[i].node)
+                    and index_expression(members[i + 1].node) else r for i, r in enumerate(rels)]
         return Chain(members, rels, leading, expect_member and bool(members), meta.start_pos)
 
     def _skip(self, pos: int) -> int:
@@ -353,8 +356,8 @@ def _relation(tok: Token) -> str:
         return SET_RELATIONS[s]
     if s in ("\\Longrightarrow", "\\Leftrightarrow", "\\Longleftrightarrow", "\\iff", "⟹", "⇔"):
         return "=>"
-    if s in ("\\to", "\\mapsto"):
-        return "maps"  # l+1 \to l, x \mapsto σ(x): a step or a map, never an equality
+    if s == "\\mapsto":
+        return "maps"  # x \mapsto σ(x): a map, never an equality
     return "=>" if s in ("\\Rightarrow", "\\implies", "⇒") else "->"
 
 
