@@ -1,10 +1,13 @@
 """Lecture handouts: an exercise sheet with blanks and a separate answer key, in variants.
 
 Each variant draws its own values from the seed: inputs with one decimal, weights and biases with two
-(finer for wide layers), targets that the output can reach, redrawn until no activation saturates, so
-that students can work it by hand. The same network, seed and variant number always give the same
-values, hence byte-identical files. Every number of an answer key comes from the engine: the variant
-is a network of its own (net.with_values) derived like any other.
+(finer for wide layers), no value twice among the inputs or within a layer (with w6 = w7 the classic
+mix-up would still give the right answer), targets that the output can reach, redrawn until no
+activation saturates, so that students can work it by hand. Every variant asks for parameters of the
+same roles: the same layers and the same number of chain-rule paths, hence the same work. The same
+network, seed and variant number always give the same values, hence byte-identical files. Every
+number of an answer key comes from the engine: the variant is a network of its own (net.with_values)
+derived like any other.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from fractions import Fraction
 from ..derivation import numeric
 from ..derivation.engine import derive
 from ..errors import DeriveError
-from ..network.graph import Activate, Affine, Loss, Network, Role, Softmax
+from ..network.graph import Activate, Affine, Loss, Network, Pool, Role, Softmax
 from ..rules import ACTIVATIONS, LINEAR, LOSSES, SOFTMAX
 from .build import build, givens
 from .model import Document, Equation, group_of, trim
@@ -32,6 +35,7 @@ FORWARD_ASKED = 24         # forward-pass values asked per sheet (beyond this, t
 DEFAULT_RATE = Fraction(1, 2)
 DEFAULT_TOLERANCE = Fraction(1, 1000)  # an answer within this relative error of the exact value is right
 LINE_MM = 8                # one handwritten line
+MAX_LINES = 28             # the most room a gradient gets: a page
 POINTS = {"forward": 1, "loss": 2, "gradient": 4, "update": 1}  # per answer of each part
 
 ACTIVATION_WORDS = {"relu": "ReLU"}  # how the sheet names an activation where its key is not the word
@@ -44,6 +48,8 @@ HINTS = {
     "linear": r"\text{a linear unit passes } \delta \text{ on unchanged: } f'(z) = 1",
     "softmax": r"\frac{\partial p_i}{\partial z_j} = p_i\,([i = j] - p_j)",
     "softmax-ce": r"\frac{\partial L}{\partial z_i} = p_i - t_i \text{ for softmax with cross-entropy}",
+    "max": r"\text{max pooling passes } \delta \text{ to the largest entry of each window, 0 to the others}",
+    "avg": r"\text{average pooling of } n \text{ entries passes } \delta / n \text{ to each}",
 }
 
 
@@ -106,15 +112,21 @@ def draw(net: Network, rng: random.Random) -> dict[str, Fraction]:
     targets = _target_grids(net)
     loss = net[net.loss].op
     values: dict[str, Fraction] = {}
+    used: dict[tuple, set[Fraction]] = {}  # values taken among the inputs, and within each layer
     for q in net.leaves:
         if q.role is Role.INPUT:
-            values[q.name] = rng.choice(_grid(Fraction(-1), Fraction(1), Fraction(1, 10)))
+            grid = _grid(Fraction(-1), Fraction(1), Fraction(1, 10))
         elif q.role is Role.TARGET:
             values[q.name] = rng.choice(targets.get(q.name, _grid(Fraction(0), Fraction(1), Fraction(1, 10))))
+            continue
         elif q.name in biases and q.name not in fan_in:
-            values[q.name] = rng.choice(_grid(Fraction(-1, 2), Fraction(1, 2), Fraction(1, 20)))
+            grid = _grid(Fraction(-1, 2), Fraction(1, 2), Fraction(1, 20))
         else:
-            values[q.name] = rng.choice(_weight_grid(fan_in.get(q.name, 1)))
+            grid = _weight_grid(fan_in.get(q.name, 1))
+        taken = used.setdefault((q.role, q.layer), set())
+        free = [x for x in grid if x not in taken]  # no tie where the grid has room (a CNN's layer may not)
+        values[q.name] = rng.choice(free or grid)
+        taken.add(values[q.name])
     if isinstance(loss, Loss) and loss.logits:  # softmax with cross-entropy: a one-hot target
         names = [t for _, t in loss.pairs]
         hot = rng.randrange(len(names))
@@ -140,16 +152,6 @@ def workable(net: Network, asked: tuple[str, ...]) -> bool:
         return False
     _, grads = numeric.gradients(net)
     return all(abs(grads[p]) >= SMALLEST_ANSWER for p in asked)
-
-
-def untied(net: Network, values: dict[str, Fraction]) -> bool:
-    """No two inputs, and no two parameters of the same layer, share a value: with w6 = w7 a student who
-    mixes them up still gets the right answer."""
-    groups: dict[object, list[Fraction]] = {}
-    for q in net.leaves:
-        if q.role is Role.INPUT or q.role is Role.PARAM:
-            groups.setdefault((q.role, q.layer), []).append(values[q.name])
-    return all(len(set(vs)) == len(vs) for vs in groups.values())
 
 
 def paths(net: Network) -> dict[str, int]:
@@ -216,7 +218,7 @@ def variants(net: Network, count: int, seed: int, tolerance: Fraction = DEFAULT_
         for _ in range(DRAWS):
             values = draw(net, rng)
             key = tuple(sorted(values.items()))
-            if key in seen or not untied(net, values):
+            if key in seen:
                 continue
             candidate = net.with_values(values, rate)
             if workable(candidate, asked):
@@ -288,8 +290,10 @@ def sheet(v: Variant, count: int, seed: int, allow_large: bool = False) -> tuple
     for p in v.asked:
         g = d.gradients[p]
         section = next(s for s in doc.gradients if s.name == p)
-        # the chain rule (a line per path), each local derivative, the values put in, the result
-        lines = n_paths[p] + len(section.factors) + 2
+        # the chain rule (a line per path; one δ line where the key uses the δ form), each local
+        # derivative, the values put in, the result; at most a page
+        chain = n_paths[p] if section.detailed else 1
+        lines = min(chain + len(section.factors) + 2, MAX_LINES)
         grads.append(Question(leibniz(w.p, net.loss, p), g.value, POINTS["gradient"], lines))
         updates.append(Question(section.update.lhs, g.updated, POINTS["update"]))
     shape = net.shape
@@ -310,6 +314,8 @@ def hints(net: Network) -> list[str]:
     loss = net[net.loss].op
     for q in net.quantities:
         if isinstance(q.op, Activate):
+            used.append(q.op.fn)
+        elif isinstance(q.op, Pool):
             used.append(q.op.fn)
         elif isinstance(q.op, Softmax):
             used.append("softmax-ce" if isinstance(loss, Loss) and loss.logits else SOFTMAX.name)
