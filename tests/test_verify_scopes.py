@@ -46,11 +46,6 @@ EXPECTED = {  # note: {line: the statuses of its verdicts}
         11: {"correct"},  # ŷ = wσ(vx): ∂L/∂v = (ŷ − t) w h(1 − h) x
         13: {"wrong"},    # the factor (1 − h) of σ′ is missing
     },
-    "case_names.md": {
-        5: {"correct"},       # ∂L/∂w = (a − t) a(1 − a) x
-        # l is not L: nothing defines l, so this cannot be checked (read as L it would be "wrong")
-        7: {"unverifiable"},
-    },
 }
 
 

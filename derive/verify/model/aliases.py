@@ -95,8 +95,7 @@ def loss_alias(model) -> None:
     if loss_q is None:
         return
     for key in numerators:
-        if key != loss_q.key and len(key) == 1 and key[0].lower() in ("l", "e", "j", "c", "loss", "error", "cost") \
-                and key[0].lower() != loss_q.key[0].lower():  # l beside L is a name of its own
+        if key != loss_q.key and len(key) == 1 and key[0].lower() in ("l", "e", "j", "c", "loss", "error", "cost"):
             alias(model, key, loss_q.key, f"the loss, {display(loss_q.key)}")
 
 

@@ -19,7 +19,6 @@ from ..read.names import Match, display, find, is_learning_rate
 from ..read.statements import Statement
 from .to_sympy import Unverifiable, apply, to_sympy
 
-GUESSED = ("a different case",)  # readings of a spelling the note does not state
 FUNCTION_LETTERS = {("S",), ("g",), ("f",), ("h",), ("phi",)}
 
 
@@ -92,8 +91,6 @@ class NoteModel:
             m: Match | None = None
         else:
             m = find(key, list(self.quantities))
-            if m is not None and m.how in GUESSED and _letter_case(key, m.key):
-                m = None  # l is not L, f is not F, δ^(l) is not δ^(L): a layer or a quantity of its own
             if m is None:
                 self._missing[key] = stamp
         if m is not None:
@@ -192,14 +189,6 @@ class NoteModel:
 
 
 # --- questions every stage asks -----------------------------------------------------------------
-
-
-def _letter_case(key: tuple[str, ...], other: tuple[str, ...]) -> bool:
-    """The two spellings differ in the case of a lone letter or of a layer label (l and L, f and F,
-    δ^(l) and δ^(L)), which notes use for different things; W5 and w5 differ only in style."""
-    if len(key) != len(other):
-        return True
-    return any(a != b and (len(a) == 1 or a.startswith("^")) for a, b in zip(key, other))
 
 
 def orphans(model) -> set[tuple[str, ...]]:
