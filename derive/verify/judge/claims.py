@@ -25,7 +25,7 @@ from ..model.calculus import Calculus, fill_in
 from ..model.evaluate import PRECISION
 from ..model.note_model import NoteModel, orphans
 from ..model.to_sympy import Dv, Iverson, PDv, Unverifiable, to_sympy
-from ..read.ir import Declare, Exp, Juxt, Member, Paren, Ref, refs
+from ..read.ir import Declare, Juxt, Member, Paren, Ref, refs
 from ..read.names import display
 from ..read.statements import Statement, as_number, is_numeric
 from .diagnose import diagnose, diagnose_update, fix_one_factor, named_derivative, sigmoid_form
@@ -134,17 +134,13 @@ class Checker:
             return self._dependency(st, b)
         if isinstance(a, Ref) and _mentions_self(a, b, self.model):
             return self._update(a, b)
-        if is_numeric(b) and not self._names_e(b):
+        if is_numeric(b):
             subject = self._subject(st, i)
             return self._numeric(a, b, subject, st)
-        if is_numeric(a) and not self._names_e(a):
+        if is_numeric(a):
             return self._numeric(b, a, None, st)
         subject = st.subject.node if st.subject is not None else None
         return self._symbolic(a, b, rel, subject if subject is not None and not is_numeric(subject) else None)
-
-    def _names_e(self, node) -> bool:
-        """e² in a note that defines e (e = ŷ − y) is a square of that e, not a number."""
-        return self.model.defined_e() is not None and any(isinstance(n, Exp) for n in node.walk())
 
     def _is_definition(self, left: Member, right: Member) -> bool:
         if isinstance(left.node, Ref) and right.node in (self.model.matrices.get(left.node.key),
@@ -488,9 +484,6 @@ class _At:
 
     def function(self, ref: Ref):
         return self.model.function(ref)
-
-    def defined_e(self):
-        return self.model.defined_e()
 
     def call(self, name: str, arg, prime: int = 0):
         return self.model.call(name, arg, prime)

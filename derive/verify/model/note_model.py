@@ -114,14 +114,6 @@ class NoteModel:
             raise Unverifiable(f"{display(ref.key)} is used but nothing in the note defines it")
         return q.symbol
 
-    def defined_e(self) -> sp.Symbol | None:
-        """The symbol of a quantity the note calls e (e = ŷ − y), when it defines or gives one;
-        otherwise e is Euler's number."""
-        q = self.quantities.get(("e",))
-        if q is not None and (q.def_node is not None or ("e",) in self.values):
-            return q.symbol
-        return None
-
     def function(self, ref: Ref) -> str | None:
         key = self.aliases.get(ref.key, ref.key)
         if key in self.functions:
