@@ -156,15 +156,7 @@ def _tex_eqs(g) -> str:
 
 
 def _html_eqs(g) -> Markup:
-    """One display per equation: latex2mathml does not lay out `aligned` (it would run the rows together)."""
-    eqs = g.equations if hasattr(g, "equations") else g.lines if hasattr(g, "lines") else g
-    out = Markup("")
-    for e in eqs:
-        if getattr(e, "kind", "") == "omitted":
-            out += Markup("<p>… and %d more of the same kind</p>") % e.count
-        else:
-            out += _html_eq(e)
-    return out
+    return Markup('<div class="eq">') + _mathml(aligned(g), "block") + Markup("</div>")
 
 
 def cells(e) -> list[str]:
