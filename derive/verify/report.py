@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import bisect
 import textwrap
 from collections import Counter
 from dataclasses import dataclass, field
 
 from ..output.marker import MARKER, mark
 from .judge.verdict import Stage, Status, Verdict
+from .read.segment import locate
 
 STATUSES = tuple(Status)  # correct, wrong, warning, unverifiable: the order of every summary
 
@@ -78,11 +78,7 @@ class NoteReport:
 
     def locate(self, line: int) -> str:
         """Where a line is for a reader: "cell 3, line 2" in a notebook, else "line 12"."""
-        i = bisect.bisect_right([first for first, _ in self.cells], line) - 1
-        if i < 0:
-            return f"line {line}"
-        first, number = self.cells[i]
-        return f"cell {number}, line {line - first + 1}"
+        return locate(self.cells, line)
 
 
 _KINDS = {Stage.PARSING: "cannot be read", Stage.READING: "use notation given no meaning",

@@ -21,6 +21,16 @@ from ...errors import NoteError
 from . import latexdoc, markup, notebook, plaintext
 
 
+def locate(cells: list[tuple[int, int]], line: int) -> str:
+    """Where a line is for a reader, given the (first line, number) of each notebook cell:
+    "cell 3, line 2" in a notebook, else "line 12"."""
+    i = bisect.bisect_right([first for first, _ in cells], line) - 1
+    if i < 0:
+        return f"line {line}"
+    first, number = cells[i]
+    return f"cell {number}, line {line - first + 1}"
+
+
 @dataclass(frozen=True)
 class Formula:
     text: str
@@ -46,11 +56,7 @@ class Note:
 
     def locate(self, line: int) -> str:
         """Where a line is for a reader: "cell 3, line 2" in a notebook, else "line 12"."""
-        i = bisect.bisect_right([first for first, _ in self.cells], line) - 1
-        if i < 0:
-            return f"line {line}"
-        first, number = self.cells[i]
-        return f"cell {number}, line {line - first + 1}"
+        return locate(self.cells, line)
 
     def where(self, offset: int) -> tuple[int, int]:
         i = bisect.bisect_right(self.line_starts, offset) - 1
