@@ -24,6 +24,15 @@ def test_exit_0_when_nothing_is_wrong(capsys):
     assert code == 0 and "0 wrong" in out
 
 
+def test_a_count_is_never_split_from_what_it_counts(capsys, tmp_path):
+    deep = tmp_path / ("d" * 30) / ("e" * 20)
+    deep.mkdir(parents=True)
+    shutil.copy(CORRECT, deep / CORRECT.name)
+    code, out, _ = run(capsys, "verify", deep / CORRECT.name)
+    assert code == 0 and all(len(line) <= 80 for line in out.splitlines())
+    assert "0 wrong" in out and "formulas checked" in out
+
+
 def test_exit_1_when_something_is_wrong(capsys):
     code, out, _ = run(capsys, "verify", WRONG)
     assert code == 1 and "WRONG" in out and "36:" in out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections import Counter
 from dataclasses import dataclass, field
@@ -126,9 +127,16 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+_GLUE = "\x00"
+_COUNT = re.compile(r"(\d+) (correct|wrong|warning|unverifiable|notes|of \d+ formulas)")
+
+
 def _wrap(text: str, first: str, rest: str) -> list[str]:
-    return textwrap.wrap(" ".join(text.split()), WIDTH, initial_indent=first, subsequent_indent=rest,
-                         break_long_words=True, break_on_hyphens=False) or [first.rstrip()]
+    """Wrap at WIDTH, never between a count and what it counts ("0 wrong" stays on one line)."""
+    text = _COUNT.sub(lambda m: m.group(0).replace(" ", _GLUE), " ".join(text.split()))
+    lines = textwrap.wrap(text, WIDTH, initial_indent=first, subsequent_indent=rest,
+                          break_long_words=True, break_on_hyphens=False) or [first.rstrip()]
+    return [line.replace(_GLUE, " ") for line in lines]
 
 
 def to_text(reports: list[NoteReport], errors: list[tuple[str, str]], verbose: bool = False) -> str:
