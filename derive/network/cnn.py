@@ -219,8 +219,9 @@ def build_cnn(input_shape: tuple[int, int, int], layers: list[Layer], activation
         elif isinstance(layer, Pooling):
             b.pool(li, layer, shape)
         elif isinstance(layer, Flatten):
-            b.rows.append({"type": "flatten", "in": list(shape), "out": list(shapes[li - 1])})
-            continue  # the map keeps its shape for the dense layer, which reads vec(map)
+            # no quantities and no row of its own: the map keeps its shape for the dense layer, which
+            # reads vec(map) and whose row records that map (documents write the flattening there)
+            continue
         else:
             pres = b.dense(li, layer, shape, output_activation)
         shape = shapes[li - 1]
