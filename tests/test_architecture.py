@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "derive"
-ORDER = ["errors", "algebra", "rules", "network", "derivation", "document", "output",
+ORDER = ["errors", "algebra", "rules", "network", "derivation", "document", "output", "classroom",
          "verify.read", "verify.model", "verify.judge", "verify", "cli"]
 # imports that stay inside a function, each for a reason
 LAZY = {

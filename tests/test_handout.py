@@ -49,9 +49,9 @@ def three(tmp_path_factory):
 
 def test_three_variants_three_sheets_three_keys(three):
     names = sorted(p.name for p in three.iterdir())
-    assert names == ["mlp-222-1-answers.md", "mlp-222-1-exercise.md", "mlp-222-2-answers.md",
-                     "mlp-222-2-exercise.md", "mlp-222-3-answers.md", "mlp-222-3-exercise.md",
-                     "mlp-222-network.svg"]
+    assert names == ["mlp-222-1-answers.md", "mlp-222-1-exercise.md", "mlp-222-1-key.json", "mlp-222-2-answers.md",
+                     "mlp-222-2-exercise.md", "mlp-222-2-key.json", "mlp-222-3-answers.md", "mlp-222-3-exercise.md",
+                     "mlp-222-3-key.json", "mlp-222-network.svg"]
     sheets = [(three / f"mlp-222-{k}-exercise.md").read_text() for k in (1, 2, 3)]
     assert len(set(sheets)) == 3
     values = [v.network.values for v in variants(load("mlp-222"), 3, 7)]
@@ -179,8 +179,8 @@ def test_fewer_variants_remove_the_earlier_extra_ones_of_ours_only(tmp_path, cap
     assert main(["handout", "mlp-222", "--variants", "1", "-o", str(tmp_path)]) == 0
     capsys.readouterr()
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "mlp-222-1-answers.md", "mlp-222-1-exercise.md", "mlp-222-3-answers.md", "mlp-222-9-exercise.md",
-        "mlp-222-network.svg"]
+        "mlp-222-1-answers.md", "mlp-222-1-exercise.md", "mlp-222-1-key.json", "mlp-222-3-answers.md",
+        "mlp-222-9-exercise.md", "mlp-222-network.svg"]
 
 
 def spec_net(tmp_path, text: str):

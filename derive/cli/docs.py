@@ -5,17 +5,22 @@ Progress goes to stderr; documents go to files (or, for `doc` without -o, text t
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import click
 
+from ..classroom.handouts import EXPORTS, class_handout, conflict, left_out
+from ..classroom.keys import Assignment
+from ..classroom.owned import owns, refuse_foreign
+from ..classroom.roster import read_roster
 from ..derivation.engine import derive
 from ..document.build import build as build_document
 from ..errors import DeriveError, ToolMissing
 from ..network.examples import EXAMPLES
 from ..network.spec import load_target
-from ..output.files import is_ours, remove_stale, write_all
+from ..output.files import remove_stale, write_all
 from ..output.pdf import tex_engine
 from ..output.render import document_files, handout_files, render
 
@@ -76,36 +81,77 @@ def doc(target: str, fmt_: str, output: str | None, templates: Path | None, forc
 
 @click.command()
 @click.argument("target")
-@click.option("--variants", type=click.IntRange(1, 100), default=1, show_default=True,
-              help="How many sheets, each with its own values.")
+@click.option("--variants", type=click.IntRange(1, 100), default=None,
+              help="How many sheets, each with its own values.  [default: 1]")
+@click.option("--roster", type=click.Path(path_type=Path, dir_okay=False),
+              help="A CSV with an 'id' column (and optionally 'name'): a sheet per student, named by id.")
 @click.option("--seed", type=int, default=1, show_default=True, help="The same seed gives the same sheets.")
-@click.option("--format", "fmt_", type=click.Choice(["md", "tex", "pdf"]), default="md", show_default=True)
+@click.option("--format", "fmt_", type=click.Choice(["md", "tex", "html", "pdf"]), default="md", show_default=True)
+@click.option("--export", "exports", type=click.Choice(list(EXPORTS)), multiple=True,
+              help="Also write the questions for a learning management system (repeatable).")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=True), default=Path("."),
               show_default=True, help="Folder for the sheets and answer keys (created if missing).")
 @templates_option
 @force_option
 @click.option("--allow-large", is_flag=True, help="Derive networks above the size limit anyway.")
-def handout(target: str, variants: int, seed: int, fmt_: str, output: Path, templates: Path | None,
-            force: bool, allow_large: bool) -> int:
-    """Exercise sheets with blanks and their answer keys, one pair per variant."""
+def handout(target: str, variants: int | None, roster: Path | None, seed: int, fmt_: str, exports: tuple[str, ...],
+            output: Path, templates: Path | None, force: bool, allow_large: bool) -> int:
+    """Exercise sheets with blanks and their answer keys (printable and as JSON), one pair per variant or,
+    with --roster, per student."""
     if output.is_file():
         raise DeriveError(f"-o {output}: a handout is several files; give a folder")
+    if roster is not None and variants is not None:
+        raise DeriveError("--roster gives a sheet per student; leave out --variants")
+    students = read_roster(_read_text(roster, "--roster"), str(roster)) if roster is not None else None
     net = load_target(target)
-    files = handout_files(net, variants, seed, fmt_, templates, progress=_say, allow_large=allow_large)
-    for path in write_all({output / name: data for name, data in files.items()}, _inputs(target, templates), force):
+    spec = None if target in EXAMPLES else _read_text(Path(target), "TARGET")
+    a = Assignment(net.name, target, spec, seed, roster.name if roster is not None else None)
+    ch = class_handout(net, a, fmt_, students, variants or 1, tuple(dict.fromkeys(exports)), templates,
+                       progress=_say, allow_large=allow_large)
+    reason = None if force else conflict(output, ch, net.name)
+    if reason:
+        raise DeriveError(reason)
+    kept = left_out(output, ch, net.name)
+    paths = {output / name: data for name, data in ch.files.items()}
+    refuse_foreign(paths, force)  # the rule of every output, for the JSON keys and archives too
+    inputs = _inputs(target, templates) + ([roster] if roster is not None else [])
+    for path in write_all(paths, inputs, force=True):
         _say(f"wrote {path}")
-    for path in _stale_variants(output, net.name, variants):
-        path.unlink()
-        _say(f"removed {path}, a variant this run no longer makes")
+    if students is None:
+        for path in _stale_variants(output, net.name, set(paths)):
+            path.unlink()
+            _say(f"removed {path}, a variant this run no longer makes")
+    for sid in kept:
+        _say(f"kept the sheets of {sid}, who is not on this roster")
     return 0
 
 
-def _stale_variants(folder: Path, name: str, variants: int) -> list[Path]:
-    """Sheets and keys of ours from an earlier run with more variants (NAME-K-exercise.md, K > variants),
-    unedited; anything else in the folder is left alone."""
-    pattern = re.compile(rf"{re.escape(name)}-(\d+)-(exercise|answers)\.(md|tex|pdf)")
-    return [p for p in sorted(folder.iterdir()) if (m := pattern.fullmatch(p.name)) and int(m.group(1)) > variants
-            and p.is_file() and is_ours(p)]
+def _read_text(path: Path, what: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DeriveError(f"{what} {path}: no such file") from None
+    except UnicodeDecodeError:
+        raise DeriveError(f"{what} {path}: not UTF-8 text") from None
+    except OSError as e:
+        raise DeriveError(f"{what} {path}: {e.strerror}") from None
+
+
+def _stale_variants(folder: Path, name: str, written: set[Path]) -> list[Path]:
+    """Sheets and keys of ours from an earlier numbered run that this run no longer makes (NAME-K-exercise.md
+    with K beyond the variants asked for, or numbered with other digits), unedited; a student's sheet (its key
+    names the student) and anything else in the folder are left alone."""
+    pattern = re.compile(rf"{re.escape(name)}-(\d+)-(exercise\.\w+|answers\.\w+|key\.json)")
+    stale = []
+    for p in sorted(folder.iterdir()) if folder.is_dir() else []:
+        m = pattern.fullmatch(p.name)
+        if not m or p in written or not p.is_file() or not owns(p):
+            continue
+        key = folder / f"{name}-{m.group(1)}-key.json"
+        if key.exists() and (not owns(key) or json.loads(key.read_text(encoding="utf-8")).get("student")):
+            continue
+        stale.append(p)
+    return stale
 
 
 def gallery_files(pdf: bool, progress=None) -> dict[str, bytes]:

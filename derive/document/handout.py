@@ -13,7 +13,7 @@ derived like any other.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from ..derivation import numeric
@@ -59,6 +59,7 @@ class Variant:
     network: Network
     asked: tuple[str, ...]
     tolerance: Fraction = DEFAULT_TOLERANCE
+    variant_seed: int | None = None  # a student's own seed (a roster's sheets); None for numbered variants
 
 
 # --- drawing values ----------------------------------------------------------------------------
@@ -208,27 +209,37 @@ def choose_asked(net: Network, roles: list[list[str]], rng: random.Random) -> tu
 
 def variants(net: Network, count: int, seed: int, tolerance: Fraction = DEFAULT_TOLERANCE) -> list[Variant]:
     """`count` variants; all ask for parameters of the same roles (equally many chain-rule paths)."""
-    out: list[Variant] = []
     seen: set[tuple] = set()
-    rate = net.learning_rate if net.learning_rate is not None else DEFAULT_RATE
     roles = choose_roles(net, random.Random(f"derive-handout:{net.name}:{seed}:roles"))
-    for k in range(1, count + 1):
-        rng = random.Random(f"derive-handout:{net.name}:{seed}:{k}")
-        asked = choose_asked(net, roles, rng)
-        for _ in range(DRAWS):
-            values = draw(net, rng)
-            key = tuple(sorted(values.items()))
-            if key in seen:
-                continue
-            candidate = net.with_values(values, rate)
-            if workable(candidate, asked):
-                seen.add(key)
-                out.append(Variant(k, candidate, asked, tolerance))
-                break
-        else:
-            raise DeriveError(f"could not draw values for {net.name} in which no unit saturates "
-                              f"({DRAWS} tries); the network is too deep or too wide for a hand exercise")
-    return out
+    return [_drawn(net, roles, random.Random(f"derive-handout:{net.name}:{seed}:{k}"), k, tolerance, seen)
+            for k in range(1, count + 1)]
+
+
+def student_variant(net: Network, seed: int, variant_seed: int, number: int = 1,
+                    tolerance: Fraction = DEFAULT_TOLERANCE) -> Variant:
+    """A student's variant: the roles asked come from the class's seed (the same work for everyone), the
+    values from the student's own variant seed alone, so that no other student's sheet changes it."""
+    roles = choose_roles(net, random.Random(f"derive-handout:{net.name}:{seed}:roles"))
+    rng = random.Random(f"derive-handout:{net.name}:student:{variant_seed}")
+    return replace(_drawn(net, roles, rng, number, tolerance, set()), variant_seed=variant_seed)
+
+
+def _drawn(net: Network, roles: list[list[str]], rng: random.Random, number: int, tolerance: Fraction,
+           seen: set[tuple]) -> Variant:
+    """One variant: values drawn until the network is workable by hand and unlike those in `seen`."""
+    rate = net.learning_rate if net.learning_rate is not None else DEFAULT_RATE
+    asked = choose_asked(net, roles, rng)
+    for _ in range(DRAWS):
+        values = draw(net, rng)
+        key = tuple(sorted(values.items()))
+        if key in seen:
+            continue
+        candidate = net.with_values(values, rate)
+        if workable(candidate, asked):
+            seen.add(key)
+            return Variant(number, candidate, asked, tolerance)
+    raise DeriveError(f"could not draw values for {net.name} in which no unit saturates "
+                      f"({DRAWS} tries); the network is too deep or too wide for a hand exercise")
 
 
 # --- the sheet and the key ---------------------------------------------------------------------
@@ -239,6 +250,8 @@ class Question:
     value: float   # the answer, from the engine
     points: int = 1
     lines: int = 1  # handwritten lines the model answer takes (a gradient's chain rule, factors and value)
+    part: str = ""  # forward | loss | gradient | update
+    name: str = ""  # the quantity (forward, loss) or the parameter (gradient, update) it is about
 
     @property
     def room_mm(self) -> int:
@@ -268,13 +281,16 @@ class Sheet:
     tolerance: float                     # relative error an answer may have
     tolerance_tex: str                   # the same, as LaTeX (10^{-3})
     tolerance_percent: str               # and as a percentage ("0.1")
+    student_id: str = ""                 # a roster's sheet: the student it is for
+    student_name: str = ""
 
     @property
     def points(self) -> int:
         return sum(q.points for q in self.forward + self.loss + self.gradients + self.updates)
 
 
-def sheet(v: Variant, count: int, seed: int, allow_large: bool = False) -> tuple[Sheet, Document]:
+def sheet(v: Variant, count: int, seed: int, allow_large: bool = False, student_id: str = "",
+          student_name: str = "") -> tuple[Sheet, Document]:
     d = derive(v.network, allow_large=allow_large)
     w = Writer(d)
     net = v.network
@@ -283,7 +299,7 @@ def sheet(v: Variant, count: int, seed: int, allow_large: bool = False) -> tuple
     computed = [q for q in net.quantities if q.role in (Role.HIDDEN, Role.OUTPUT)]
     if len(computed) > FORWARD_ASKED:  # a large network: ask for its outputs only
         computed = [q for q in computed if q.role is Role.OUTPUT]
-    forward = [Question(q.tex, d.values[q.name], POINTS["forward"]) for q in computed]
+    forward = [Question(q.tex, d.values[q.name], POINTS["forward"], 1, "forward", q.name) for q in computed]
     doc = build(d, only=set(v.asked))
     n_paths = paths(net)
     grads, updates = [], []
@@ -294,17 +310,18 @@ def sheet(v: Variant, count: int, seed: int, allow_large: bool = False) -> tuple
         # derivative, the values put in, the result; at most a page
         chain = n_paths[p] if section.detailed else 1
         lines = min(chain + len(section.factors) + 2, MAX_LINES)
-        grads.append(Question(leibniz(w.p, net.loss, p), g.value, POINTS["gradient"], lines))
-        updates.append(Question(section.update.lhs, g.updated, POINTS["update"]))
+        grads.append(Question(leibniz(w.p, net.loss, p), g.value, POINTS["gradient"], lines, "gradient", p))
+        updates.append(Question(section.update.lhs, g.updated, POINTS["update"], 1, "update", p))
     shape = net.shape
     layers = list(shape.get("layers", [])) if net.kind == "mlp" else []
     activations = ([ACTIVATION_WORDS.get(a, a) for a in dict.fromkeys(shape.get("activations", []))]
                    if net.kind == "mlp" else [])
     s = Sheet(net.name, net.kind, layers, activations, int(shape.get("steps", 0)), v.number, count, seed,
               d.learning_rate, w.tex(net.loss), givens(w),
-              definitions, forward, [Question(w.tex(net.loss), d.loss_value, POINTS["loss"])], grads, updates,
+              definitions, forward, [Question(w.tex(net.loss), d.loss_value, POINTS["loss"], 1, "loss", net.loss)],
+              grads, updates,
               doc.figure, hints(net), float(v.tolerance), _power_tex(v.tolerance),
-              f"{float(v.tolerance * 100):g}")
+              f"{float(v.tolerance * 100):g}", student_id, student_name)
     return s, doc
 
 

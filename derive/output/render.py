@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import base64
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
-from ..document.handout import sheet, variants
+from ..document.handout import Sheet, Variant, sheet, variants
 from ..errors import DeriveError
 from ..network.graph import Network
 from .draw import to_svg, to_tikz
@@ -64,23 +65,57 @@ def document_files(doc, fmt_: str, stem: str | None, templates: Path | None = No
     return {(f"{stem}.{fmt_}" if stem else ""): text.encode(), **extra}
 
 
+@dataclass(frozen=True)
+class Planned:
+    """One sheet to make: its file stem, its variant, and the command that made it (for the marker line)."""
+    stem: str
+    variant: Variant
+    source: str
+    student_id: str = ""
+    student_name: str = ""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    planned: Planned
+    sheet: Sheet
+    files: dict[str, bytes]  # the exercise sheet and its answer key (and the figure beside a Markdown sheet)
+
+
+def numbered(net: Network, count: int, seed: int) -> list[Planned]:
+    """Variants 1..count from one seed, numbered with as many digits as count has (01..12), so that
+    the files sort in order."""
+    width = len(str(count))
+    return [Planned(f"{net.name}-{v.number:0{width}d}", v,
+                    f"derive handout {net.name} --seed {seed} (variant {v.number})")
+            for v in variants(net, count, seed)]
+
+
 def handout_files(net: Network, count: int, seed: int, fmt_: str, templates: Path | None = None,
                   progress=None, allow_large: bool = False) -> dict[str, bytes]:
     """{file name: bytes} for every variant's exercise sheet and answer key."""
-    base = "tex" if fmt_ == "pdf" else fmt_
     files: dict[str, bytes] = {}
-    for v in variants(net, count, seed):
-        if progress:
-            progress(f"variant {v.number} of {count}")
-        s, doc = sheet(v, count, seed, allow_large)
-        stem = f"{net.name}-{v.number}"
-        figure, extra = figure_for(base, s.figure, f"{net.name}-network.svg" if base == "md" else None)
-        files.update(extra)
-        source = f"derive handout {net.name} --seed {seed} (variant {v.number})"
-        for part in ("exercise", "answers"):
-            text = render(f"{part}.{base}.j2", base, {"sheet": s, "doc": doc, "figure": figure}, templates, source)
-            if fmt_ == "pdf":
-                files[f"{stem}-{part}.pdf"] = compile_pdf(text)
-            else:
-                files[f"{stem}-{part}.{fmt_}"] = text.encode()
+    for r in rendered_handouts(net, numbered(net, count, seed), count, seed, fmt_, templates, progress, allow_large):
+        files.update(r.files)
     return files
+
+
+def rendered_handouts(net: Network, planned: list[Planned], count: int, seed: int, fmt_: str,
+                      templates: Path | None = None, progress=None, allow_large: bool = False) -> list[Rendered]:
+    """Every planned sheet rendered: its exercise sheet and answer key, as files of the format."""
+    base = "tex" if fmt_ == "pdf" else fmt_
+    out = []
+    for i, p in enumerate(planned, 1):
+        if progress:
+            progress(f"{'student ' + p.student_id if p.student_id else 'variant ' + str(p.variant.number)} "
+                     f"({i} of {len(planned)})")
+        s, doc = sheet(p.variant, count, seed, allow_large, p.student_id, p.student_name)
+        figure, files = figure_for(base, s.figure, f"{net.name}-network.svg" if base == "md" else None)
+        for part in ("exercise", "answers"):
+            text = render(f"{part}.{base}.j2", base, {"sheet": s, "doc": doc, "figure": figure}, templates, p.source)
+            if fmt_ == "pdf":
+                files[f"{p.stem}-{part}.pdf"] = compile_pdf(text)
+            else:
+                files[f"{p.stem}-{part}.{fmt_}"] = text.encode()
+        out.append(Rendered(p, s, files))
+    return out

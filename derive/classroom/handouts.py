@@ -1,0 +1,104 @@
+"""A class's handout in one call: the sheets (numbered variants or one per student of a roster), an answer
+key per sheet as JSON, the roster map, and the exports asked for; {file name: bytes}, nothing written.
+
+A rerun into the same folder may replace its own files only with the same numbers: `conflict` finds an
+answer key already there whose values this run would change (another seed, another spec) and says why.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..document.handout import student_variant
+from ..network.graph import Network
+from ..output.render import Planned, Rendered, numbered, rendered_handouts
+from . import moodle
+from .keys import Assignment, answer_key, roster_map
+from .owned import json_text, owns
+from .roster import Student, file_id, variant_seed
+
+EXPORTS = {"moodle": moodle.export}
+
+
+@dataclass(frozen=True)
+class ClassHandout:
+    rendered: list[Rendered]
+    keys: dict[str, dict]     # file name of each key: the key
+    files: dict[str, bytes]   # every file to write, keys, map and exports included
+
+
+def planned_for(net: Network, a: Assignment, students: list[Student] | None, count: int) -> list[Planned]:
+    if students is None:
+        return numbered(net, count, a.seed)
+    out = []
+    for s in students:
+        v = student_variant(net, a.seed, variant_seed(net.name, a.seed, s.id))
+        out.append(Planned(f"{net.name}-{file_id(s.id)}", v,
+                           f"derive handout {net.name} --seed {a.seed} (student {file_id(s.id)})", s.id, s.name))
+    return out
+
+
+def class_handout(net: Network, a: Assignment, fmt_: str, students: list[Student] | None = None, count: int = 1,
+                  exports: tuple[str, ...] = (), templates: Path | None = None, progress=None,
+                  allow_large: bool = False) -> ClassHandout:
+    planned = planned_for(net, a, students, count)
+    size = len(planned)
+    rendered = rendered_handouts(net, planned, size, a.seed, fmt_, templates, progress, allow_large)
+    files: dict[str, bytes] = {}
+    keys: dict[str, dict] = {}
+    note = a.command(size)
+    for r in rendered:
+        files.update(r.files)
+        name = f"{r.planned.stem}-key.json"
+        keys[name] = answer_key(r, a)
+        files[name] = json_text(keys[name], keys[name]["reproduce"]["command"]).encode()
+    if students is not None:
+        files[f"{net.name}-roster.json"] = json_text(roster_map(rendered, a), note).encode()
+    for kind in exports:
+        files.update(EXPORTS[kind](a, rendered, list(keys.values())))
+    return ClassHandout(rendered, keys, files)
+
+
+def _read_json(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) if owns(path) else None
+    except (OSError, ValueError):
+        return None
+
+
+def _differs(old: dict, new: dict) -> str:
+    """How the settings that made `old` differ from those of `new`, in the words of the options."""
+    o, n = old.get("reproduce") or {}, new.get("reproduce") or {}
+    if o.get("seed") != n.get("seed"):
+        return f"--seed {o.get('seed')}; this run has --seed {n.get('seed')}"
+    if o.get("target") != n.get("target") or o.get("spec") != n.get("spec"):
+        return f"{o.get('target')} as it was then; this run's network or spec differs"
+    return "other settings; this run draws other values"
+
+
+def conflict(folder: Path, ch: ClassHandout, name: str) -> str | None:
+    """Why this run may not replace the sheets already in folder (None when it may): an answer key of ours
+    there whose values or questions this run would change, or a roster map made with another seed."""
+    for key_name, new in ch.keys.items():
+        old = _read_json(folder / key_name)
+        if old is not None and (old.get("values"), old.get("asked")) != (new["values"], new["asked"]):
+            return (f"{folder / key_name}: the sheets of {key_name.removesuffix('-key.json')} were made with "
+                    f"{_differs(old, new)}; pass --force to replace them, or choose another folder (-o)")
+    old = _read_json(folder / f"{name}-roster.json")
+    new_map = ch.files.get(f"{name}-roster.json")
+    if old is not None and new_map is not None:
+        new = json.loads(new_map)
+        if {k: v for k, v in old["reproduce"].items() if k != "command"} != {
+                k: v for k, v in new["reproduce"].items() if k != "command"}:
+            return (f"{folder / (name + '-roster.json')}: this folder's roster was made with {_differs(old, new)}; "
+                    "pass --force to replace it, or choose another folder (-o)")
+    return None
+
+
+def left_out(folder: Path, ch: ClassHandout, name: str) -> list[str]:
+    """Students of the roster map already in folder who are not on this run's roster: their sheets stay."""
+    old = _read_json(folder / f"{name}-roster.json")
+    now = {r.planned.student_id for r in ch.rendered}
+    return [s["id"] for s in (old or {}).get("students", []) if s.get("id") not in now]

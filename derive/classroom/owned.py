@@ -1,0 +1,105 @@
+"""Marking outputs that cannot hold the marker line as a comment: JSON (no comments) and zip archives.
+
+A JSON output carries the marker as its first key, "generator", with a fingerprint of the rest of the text;
+a zip archive carries it as the archive's comment, with a fingerprint of its members. `owns` tells either
+(and, for any other file, output.files.is_ours) so that a later run replaces its own untouched output and
+nothing else, under the same rule as every other file derive writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+from ..errors import DeriveError
+from ..output.files import is_ours
+from ..output.marker import MARKER, fingerprint
+
+JSON_MARK = re.compile(r'^  "generator": "' + MARKER + r'\b.*\[#([0-9a-f]{16})\]",$')
+ZIP_MARK = re.compile(MARKER + r"\b.*\[#([0-9a-f]{16})\]$")
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold: the same input gives the same bytes
+
+
+def json_text(data: dict, note: str) -> str:
+    """data as indented JSON, with the marker as its first key ("generator")."""
+    if not data or "generator" in data:
+        raise ValueError("a marked JSON output needs keys of its own, and none named 'generator'")
+    body = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    head, rest = body.split("\n", 1)
+    stamp = json.dumps(f"{MARKER}{f' from {note}' if note else ''} [#{fingerprint(body)}]", ensure_ascii=False)
+    return f'{head}\n  "generator": {stamp},\n{rest}'
+
+
+def json_is_ours(text: str) -> bool:
+    lines = text.split("\n")
+    m = JSON_MARK.match(lines[1]) if len(lines) > 2 else None
+    return bool(m) and fingerprint("\n".join(lines[:1] + lines[2:])) == m.group(1)
+
+
+def _members_fingerprint(members: dict[str, bytes]) -> str:
+    return fingerprint("".join(f"{name}\0{hashlib.sha256(data).hexdigest()}\n" for name, data in members.items()))
+
+
+def zip_bytes(members: dict[str, bytes], note: str) -> bytes:
+    """A zip archive of members, in the order given, with fixed times and modes and the marker as its comment."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            info = zipfile.ZipInfo(name, ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            info.create_system = 3  # unix, whatever the machine
+            z.writestr(info, data)
+        z.comment = f"{MARKER}{f' from {note}' if note else ''} [#{_members_fingerprint(members)}]".encode()
+    return buffer.getvalue()
+
+
+def zip_is_ours(data: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            m = ZIP_MARK.match(z.comment.decode("utf-8", "replace"))
+            return bool(m) and _members_fingerprint({i.filename: z.read(i) for i in z.infolist()}) == m.group(1)
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return False
+
+
+def owns(path: Path) -> bool:
+    """True when derive wrote the file and nobody changed it since."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return False
+    if data.startswith(b"PK\x03\x04"):
+        return zip_is_ours(data)
+    if data.startswith(b"{"):
+        try:
+            return json_is_ours(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            return False
+    return is_ours(path)
+
+
+def refuse_foreign(paths, force: bool) -> None:
+    """Raise DeriveError naming the first existing file derive did not write (or that was edited since)."""
+    for path in paths:
+        if path.exists() and path.is_file() and not force and not owns(path):
+            raise DeriveError(f"{path} exists and was not written by derive; pass --force to replace it")
+
+
+XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
+
+
+def xml_text(root, note: str) -> str:
+    """An XML document (an ElementTree element, indented) with its declaration first and the marker line
+    second, as a comment (with no '--' in it, which an XML comment may not contain)."""
+    while "--" in note:
+        note = note.replace("--", "-")
+    ET.indent(root, space="  ")
+    body = f"{XML_DECLARATION}\n{ET.tostring(root, encoding='unicode')}\n"
+    head, rest = body.split("\n", 1)
+    return f"{head}\n<!-- {MARKER}{f' from {note}' if note else ''} [#{fingerprint(body)}] -->\n{rest}"
