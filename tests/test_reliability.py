@@ -51,3 +51,92 @@ def test_a_handout_of_the_readme_cnn_spec_is_written(tmp_path, capsys):
     code, _, err = run(capsys, "handout", spec, "-o", tmp_path / "sheets")
     assert code == 0, err
     assert (tmp_path / "sheets" / "cnn-1-exercise.md").is_file()
+
+
+# --- 2. sizes are checked from the spec, before anything is built ------------------------------------
+
+HUGE = {
+    "wide": "layers = [2, 100000, 1]\n",
+    "absurd": "layers = [2, 1000000000, 1]\n",
+    "picture": 'kind = "cnn"\ninput = [1, 100000, 100000]\nlayers = [{type = "conv", maps = 1, kernel = 3}, '
+               '{type = "dense", units = 2}]\n',
+    "hidden": 'kind = "rnn"\nsteps = 2\nhidden_size = 1251\n',
+    "long": 'kind = "rnn"\nsteps = 5000\n',
+    "kernel": 'kind = "cnn"\ninput = [1, 200, 200]\nlayers = [{type = "conv", maps = 1, kernel = 40}, '
+              '{type = "dense", units = 2}]\n',
+}
+
+
+@pytest.fixture
+def nothing_built(monkeypatch):
+    """Building any network fails the test: a refusal must come from the spec's numbers alone."""
+    import derive.network.cnn
+    import derive.network.rnn
+    import derive.network.spec
+
+    def built(*args, **kwargs):
+        raise AssertionError("a network was built")
+
+    monkeypatch.setattr(derive.network.spec, "build_mlp", built)
+    monkeypatch.setattr(derive.network.rnn, "build_rnn", built)
+    monkeypatch.setattr(derive.network.cnn, "build_cnn", built)
+
+
+@pytest.mark.parametrize("case", sorted(HUGE))
+def test_a_huge_network_is_refused_from_its_spec_before_it_is_built(tmp_path, capsys, nothing_built, case):
+    spec = tmp_path / f"{case}.toml"
+    spec.write_text(HUGE[case])
+    code, out, err = run(capsys, "gradients", spec)
+    assert code == 2 and out == "" and one_line_error(err), err
+    size, limit = re.findall(r"\d[\d,]*\d|\d", err.split("error:")[1])[:2]
+    assert int(size.replace(",", "")) > int(limit.replace(",", ""))
+
+
+@pytest.mark.parametrize("case", ["wide", "absurd", "picture", "hidden"])
+def test_sizes_that_cannot_fit_in_memory_are_refused_even_with_allow_large(tmp_path, capsys, nothing_built, case):
+    spec = tmp_path / f"{case}.toml"
+    spec.write_text(HUGE[case])
+    code, _, err = run(capsys, "gradients", spec, "--allow-large")
+    assert code == 2 and one_line_error(err) and "even with --allow-large" in err
+
+
+def test_allow_large_still_lifts_the_soft_limits(tmp_path, capsys):
+    spec = tmp_path / "kernel.toml"
+    spec.write_text('kind = "cnn"\ninput = [1, 50, 50]\nlayers = [{type = "conv", maps = 1, kernel = 10}, '
+                    '{type = "pool", kind = "avg", size = 41}, {type = "dense", units = 2}]\n')
+    code, _, err = run(capsys, "gradients", spec)  # 107 parameters, but 41·41·100 terms in the convolution alone
+    assert code == 2 and "169,789 terms" in err and "100,000" in err and "--allow-large" in err
+    spec.write_text("layers = [60, 50, 1]\n")  # 3,101 parameters
+    code, _, err = run(capsys, "gradients", spec)
+    assert code == 2 and "3,101 parameters" in err and "2,500" in err
+    assert run(capsys, "gradients", spec, "--allow-large")[0] == 0
+
+
+SPECS = [
+    {"layers": [3, 4, 5, 2], "activation": ["sigmoid", "tanh", "softmax"], "loss": "cross_entropy"},
+    {"layers": [2, 3, 2], "naming": "flat"},
+    {"kind": "rnn", "steps": 4, "input_size": 2, "hidden_size": 3, "output_size": 2},
+    {"kind": "rnn", "steps": 2, "hidden_size": 2, "output_size": 3, "output_activation": "softmax",
+     "loss": "cross_entropy"},
+    {"kind": "rnn", "steps": 3, "output_activation": "sigmoid", "loss": "bce"},
+    {"kind": "cnn", "input": [2, 6, 6], "layers": [{"type": "conv", "maps": 2, "kernel": 3},
+                                                   {"type": "pool", "kind": "max", "size": 2},
+                                                   {"type": "flatten"}, {"type": "dense", "units": 3}]},
+    {"kind": "cnn", "input": [5, 4], "layers": [{"type": "dense", "units": 2}], "output_activation": "sigmoid",
+     "loss": "bce"},
+]
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: f"{s.get('kind', 'mlp')}")
+def test_the_counts_from_the_spec_are_those_of_the_network_built(spec, monkeypatch):
+    from derive.network import limits
+    from derive.network.graph import Affine, Loss, Pool, Softmax
+    from derive.network.spec import network_from_spec
+
+    seen = []
+    monkeypatch.setattr(limits, "check", lambda size, *a, **k: seen.append(size))
+    net = network_from_spec(spec)
+    refs = {Affine: "terms", Softmax: "args", Pool: "args", Loss: "pairs"}
+    connections = sum(len(getattr(q.op, refs[type(q.op)])) for q in net.quantities if type(q.op) in refs)
+    assert [(s.parameters, s.quantities, s.connections) for s in seen] == \
+        [(len(net.params), len(net.quantities), connections)]

@@ -54,7 +54,7 @@ def examples() -> int:
 @click.option("--allow-large", is_flag=True, help="Derive networks above the size limit anyway.")
 def gradients(target: str, as_json: bool, check: bool, lr: str | None, steps: int | None, allow_large: bool) -> int:
     """Every parameter's gradient. TARGET is a built-in example name or a spec file (TOML)."""
-    net = load_target(target)
+    net = load_target(target, allow_large)
     if lr is not None:
         net = net.with_values(net.values, learning_rate(lr, "--lr"))
     missing = ", ".join(q.name for q in net.leaves if q.name not in net.values)

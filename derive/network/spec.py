@@ -11,7 +11,7 @@ from typing import Any, Callable, Mapping
 
 from ..errors import SpecError
 from ..rules import LOSSES
-from . import cnn, rnn, validate
+from . import cnn, limits, rnn, validate
 from .evaluate import max_pool_margin
 from .examples import EXAMPLES, load_example
 from .graph import Network, Role
@@ -146,7 +146,7 @@ def check_targets(net: Network, values: Mapping[str, Fraction]) -> None:
                             f"({', '.join(targets)} sum to {float(sum(values[t] for t in targets)):g})")
 
 
-def mlp_from_spec(spec: Mapping[str, Any], name: str) -> Network:
+def mlp_from_spec(spec: Mapping[str, Any], name: str, allow_large: bool = False) -> Network:
     check_keys(spec, ["kind", "name", "description", "layers", "activation", "loss", "naming", "values"])
     layers = require(spec, "layers")
     if not isinstance(layers, list) or len(layers) < 2:
@@ -159,6 +159,7 @@ def mlp_from_spec(spec: Mapping[str, Any], name: str) -> Network:
         raise SpecError("activation", f"expected a name or a list of names, got {act!r}")
     for a in acts:
         check_choice("activation", a, validate.layer_activations("mlp"))
+    limits.check(limits.mlp_size(layers, acts), allow_large, "layers")
     loss = check_choice("loss", spec.get("loss", "half_sse"), list(LOSSES))
     naming = check_choice("naming", spec.get("naming", "layered"), ("layered", "flat"))
     scheme = LAYERED if naming == "layered" else flat_naming(layers)
@@ -172,7 +173,7 @@ def _seed(spec: Mapping[str, Any]) -> int | None:
     return seed
 
 
-def rnn_from_spec(spec: Mapping[str, Any], name: str) -> Network:
+def rnn_from_spec(spec: Mapping[str, Any], name: str, allow_large: bool = False) -> Network:
     """kind = "rnn": steps (or the length of values.x), input_size, hidden_size, output_size (default 1:
     note 003's scalar names), activation, output_activation, loss, seed (example numbers for every leaf
     not in [values]). Sequences in [values] are arrays over the steps: x = [1, 0], g = [1, 1]."""
@@ -193,6 +194,9 @@ def rnn_from_spec(spec: Mapping[str, Any], name: str) -> Network:
     sizes = {k: spec.get(k, 1) for k in ("input_size", "hidden_size", "output_size")}
     for key, n in sizes.items():
         positive_int(n, key)
+    out = spec.get("output_activation", "linear")
+    limits.check(limits.rnn_size(steps, sizes["input_size"], sizes["hidden_size"], sizes["output_size"], out),
+                 allow_large)
     net = rnn.build_rnn(steps, sizes["input_size"], sizes["hidden_size"], sizes["output_size"],
                         spec.get("activation", "sigmoid"), spec.get("loss", "half_sse"),
                         spec.get("output_activation", "linear"), name=name,
@@ -222,7 +226,7 @@ def cnn_layer(table: Any, i: int) -> cnn.Layer:
     return cnn.Dense(positive_int(require(table, "units", where), f"{where}.units"))
 
 
-def cnn_from_spec(spec: Mapping[str, Any], name: str) -> Network:
+def cnn_from_spec(spec: Mapping[str, Any], name: str, allow_large: bool = False) -> Network:
     """kind = "cnn": input = [channels, height, width], layers = [{type = "conv", maps = 6, kernel = 3},
     {type = "pool", kind = "max", size = 2}, ..., {type = "dense", units = 10}], activation,
     output_activation, loss, label (one-hot targets: the class, from 0), seed (example numbers)."""
@@ -237,7 +241,10 @@ def cnn_from_spec(spec: Mapping[str, Any], name: str) -> Network:
     layers = require(spec, "layers")
     if not isinstance(layers, list) or not layers:
         raise SpecError("layers", "expected a list of layer tables, the last {type = \"dense\", units = N}")
-    net = cnn.build_cnn(tuple(shape), [cnn_layer(t, i) for i, t in enumerate(layers)],
+    built = [cnn_layer(t, i) for i, t in enumerate(layers)]
+    limits.check(limits.cnn_size(shape, built, cnn.check_layers(tuple(shape), built),
+                                 spec.get("output_activation", "softmax")), allow_large)
+    net = cnn.build_cnn(tuple(shape), built,
                         spec.get("activation", "sigmoid"), spec.get("loss", "cross_entropy"),
                         spec.get("output_activation", "softmax"), name=name,
                         description=spec.get("description", ""))
@@ -266,18 +273,20 @@ def _untied_values(net: Network, seed: int, keep: dict, gap: float = 1e-4, tries
     return values
 
 
-BUILDERS: dict[str, Callable[[Mapping[str, Any], str], Network]] = {
+BUILDERS: dict[str, Callable[[Mapping[str, Any], str, bool], Network]] = {
     "mlp": mlp_from_spec, "rnn": rnn_from_spec, "cnn": cnn_from_spec}
 
 
-def network_from_spec(spec: Mapping[str, Any], name: str = "spec") -> Network:
+def network_from_spec(spec: Mapping[str, Any], name: str = "spec", allow_large: bool = False) -> Network:
+    """The network a spec describes; its size is checked from the spec before anything is built
+    (limits.check: past the soft limits only with allow_large, past the hard ones never)."""
     kind = check_choice("kind", spec.get("kind", "mlp"), KINDS)
     if kind not in BUILDERS:
         raise SpecError("kind", f"{kind!r} networks are not available yet")
     name = spec.get("name", name)
     if not isinstance(name, str):
         raise SpecError("name", f"expected text, got {name!r}")
-    net = BUILDERS[kind](spec, name)
+    net = BUILDERS[kind](spec, name, allow_large)
     table = spec.get("values", {})
     if not isinstance(table, dict):
         raise SpecError("values", "expected a table ([values])")
@@ -285,7 +294,7 @@ def network_from_spec(spec: Mapping[str, Any], name: str = "spec") -> Network:
     return net.with_values({**net.values, **values}, lr) if (values or lr is not None) else net
 
 
-def load_spec_file(path: Path) -> Network:
+def load_spec_file(path: Path, allow_large: bool = False) -> Network:
     try:
         text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Notepad) is not part of the TOML
     except OSError as e:
@@ -296,17 +305,17 @@ def load_spec_file(path: Path) -> Network:
         spec = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise SpecError("", f"{path} is not valid TOML: {e}") from None
-    return network_from_spec(spec, path.stem)
+    return network_from_spec(spec, path.stem, allow_large)
 
 
-def load_target(target: str) -> Network:
-    """A built-in example name or the path of a spec file."""
+def load_target(target: str, allow_large: bool = False) -> Network:
+    """A built-in example name or the path of a spec file (its size checked before it is built)."""
     if target in EXAMPLES:
         return load_example(target)
     path = Path(target)
     if path.suffix.lower() == ".toml" or path.exists():
         if not path.exists():
             raise SpecError("", f"no such file: {target}")
-        return load_spec_file(path)
+        return load_spec_file(path, allow_large)
     raise SpecError("", f"{target!r} is neither a built-in example ({', '.join(EXAMPLES)}) nor a spec file"
                     f"{_suggest(target, list(EXAMPLES))}")
