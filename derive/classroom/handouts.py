@@ -14,12 +14,12 @@ from pathlib import Path
 from ..document.handout import student_variant
 from ..network.graph import Network
 from ..output.render import Planned, Rendered, numbered, rendered_handouts
-from . import moodle
+from . import moodle, prairielearn, qti
 from .keys import Assignment, answer_key, roster_map
 from .owned import json_text, owns
 from .roster import Student, file_id, variant_seed
 
-EXPORTS = {"moodle": moodle.export}
+EXPORTS = {"moodle": moodle.export, "qti": qti.export, "prairielearn": prairielearn.export}
 
 
 @dataclass(frozen=True)

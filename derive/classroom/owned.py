@@ -20,19 +20,20 @@ from ..errors import DeriveError
 from ..output.files import is_ours
 from ..output.marker import MARKER, fingerprint
 
-JSON_MARK = re.compile(r'^  "generator": "' + MARKER + r'\b.*\[#([0-9a-f]{16})\]",$')
+JSON_MARK = re.compile(r'^  "(?:generator|comment)": "' + MARKER + r'\b.*\[#([0-9a-f]{16})\]",$')
 ZIP_MARK = re.compile(MARKER + r"\b.*\[#([0-9a-f]{16})\]$")
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold: the same input gives the same bytes
 
 
-def json_text(data: dict, note: str) -> str:
-    """data as indented JSON, with the marker as its first key ("generator")."""
-    if not data or "generator" in data:
-        raise ValueError("a marked JSON output needs keys of its own, and none named 'generator'")
+def json_text(data: dict, note: str, field: str = "generator") -> str:
+    """data as indented JSON, with the marker as its first key: "generator", or "comment" where the format
+    allows no other key of ours (a PrairieLearn info.json)."""
+    if not data or field in data or field not in ("generator", "comment"):
+        raise ValueError(f"a marked JSON output needs keys of its own, and none named {field!r}")
     body = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     head, rest = body.split("\n", 1)
     stamp = json.dumps(f"{MARKER}{f' from {note}' if note else ''} [#{fingerprint(body)}]", ensure_ascii=False)
-    return f'{head}\n  "generator": {stamp},\n{rest}'
+    return f'{head}\n  "{field}": {stamp},\n{rest}'
 
 
 def json_is_ours(text: str) -> bool:
@@ -101,5 +102,24 @@ def xml_text(root, note: str) -> str:
         note = note.replace("--", "-")
     ET.indent(root, space="  ")
     body = f"{XML_DECLARATION}\n{ET.tostring(root, encoding='unicode')}\n"
+    return _second_line(body, note)
+
+
+def _second_line(body: str, note: str) -> str:
+    """body with the marker line after its first line, as file.is_ours reads it: an HTML-style comment
+    holding a fingerprint of the rest (in an XML file after its declaration, in Python inside its docstring)."""
     head, rest = body.split("\n", 1)
     return f"{head}\n<!-- {MARKER}{f' from {note}' if note else ''} [#{fingerprint(body)}] -->\n{rest}"
+
+
+def python_text(docstring: str, code: str, note: str) -> str:
+    """A Python module whose docstring opens with the marker line, so that a later run knows it as its own."""
+    if '"""' in docstring:
+        raise ValueError("the docstring may not hold triple quotes")
+    return _second_line(f'"""\n{docstring}"""\n\n{code}', note)
+
+
+def xml_plain(root) -> bytes:
+    """An XML document inside an archive (the archive carries the marker): declaration, then the elements."""
+    ET.indent(root, space="  ")
+    return f"{XML_DECLARATION}\n{ET.tostring(root, encoding='unicode')}\n".encode()
