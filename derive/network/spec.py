@@ -273,6 +273,44 @@ def _untied_values(net: Network, seed: int, keep: dict, gap: float = 1e-4, tries
     return values
 
 
+NAME = re.compile(r"\w[\w .+()-]{0,79}")  # it names the output files: no separators, no leading dot
+MAX_DESCRIPTION = 1000
+HIDDEN = re.compile("[\u202a-\u202e\u2066-\u2069]")  # bidirectional overrides make text read other than it is
+
+
+def check_name(name: Any) -> str:
+    """A network's name, which names its output files and titles its documents: letters, digits, spaces and
+    . _ + - ( ), starting with a letter or digit, at most 80 characters, not ending in a space or a dot."""
+    if not isinstance(name, str):
+        raise SpecError("name", f"expected text, got {name!r}")
+    if not NAME.fullmatch(name) or name.endswith((" ", ".")):
+        shown = repr(name[:60]) + ("..." if len(name) > 60 else "")
+        raise SpecError("name", f"{shown} cannot name files: use at most 80 letters, digits, spaces and "
+                        ". _ + - ( ), starting with a letter or digit")
+    return name
+
+
+def name_from_stem(stem: str) -> str:
+    """A network name from a spec's file name (when the spec gives none): every run of characters a name
+    may not have becomes '-'; 'spec' when nothing is left."""
+    name = re.sub(r"[^\w .+()-]+", "-", stem)
+    name = re.sub(r"^[^\w]+", "", name)[:80].rstrip(".-+ ")
+    return name or "spec"
+
+
+def check_description(text: Any) -> str:
+    """One paragraph of text: line breaks and tabs become spaces; other control characters are refused."""
+    if not isinstance(text, str):
+        raise SpecError("description", f"expected text, got {text!r}")
+    if len(text) > MAX_DESCRIPTION:
+        raise SpecError("description", f"{len(text):,} characters; at most {MAX_DESCRIPTION:,}")
+    text = " ".join(text.split())
+    bad = next((c for c in text if not c.isprintable() and c != " " or HIDDEN.match(c)), None)
+    if bad is not None:
+        raise SpecError("description", f"contains the control character U+{ord(bad):04X}")
+    return text
+
+
 BUILDERS: dict[str, Callable[[Mapping[str, Any], str, bool], Network]] = {
     "mlp": mlp_from_spec, "rnn": rnn_from_spec, "cnn": cnn_from_spec}
 
@@ -283,9 +321,9 @@ def network_from_spec(spec: Mapping[str, Any], name: str = "spec", allow_large: 
     kind = check_choice("kind", spec.get("kind", "mlp"), KINDS)
     if kind not in BUILDERS:
         raise SpecError("kind", f"{kind!r} networks are not available yet")
-    name = spec.get("name", name)
-    if not isinstance(name, str):
-        raise SpecError("name", f"expected text, got {name!r}")
+    name = check_name(spec["name"]) if "name" in spec else name_from_stem(name)
+    if "description" in spec:
+        spec = {**spec, "description": check_description(spec["description"])}
     net = BUILDERS[kind](spec, name, allow_large)
     table = spec.get("values", {})
     if not isinstance(table, dict):

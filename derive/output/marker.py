@@ -14,11 +14,21 @@ def fingerprint(body: str) -> str:
     return hashlib.sha256(body.encode()).hexdigest()[:16]
 
 
+def comment_text(text: str, style: str = "html") -> str:
+    """text made safe inside a one-line comment of the format, whatever file or network name it carries:
+    every character that is not printable (line and paragraph breaks, carriage returns, controls) becomes
+    '?', so a TeX comment cannot end early and put lines before \\documentclass; for HTML, Markdown and
+    SVG, < and > become &lt; and &gt;, so the comment can neither close early (-->) nor open markup."""
+    text = "".join(c if c.isprintable() else "?" for c in text)
+    return text if style == "tex" else text.replace("<", "&lt;").replace(">", "&gt;")
+
+
 def mark(body: str, text: str, style: str = "html") -> str:
     """body with the generator's marker line first (after the doctype of an HTML page): a comment with
-    `text` and a fingerprint of the body, so that a later run replaces its own untouched output and
-    nothing else (not a file that merely mentions derive, not one edited since)."""
-    stamp = f"{text} [#{fingerprint(body)}]"
+    `text` (made safe for the format: comment_text) and a fingerprint of the body, so that a later run
+    replaces its own untouched output and nothing else (not a file that merely mentions derive, not one
+    edited since)."""
+    stamp = f"{comment_text(text, style)} [#{fingerprint(body)}]"
     comment = f"% {stamp}\n" if style == "tex" else f"<!-- {stamp} -->\n"
     if body.lower().startswith("<!doctype"):
         head, _, rest = body.partition("\n")
