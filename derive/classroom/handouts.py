@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..document.handout import student_variant
 from ..network.graph import Network
-from ..output.render import Planned, Rendered, numbered, rendered_handouts
+from ..output.render import Planned, Rendered, combined_file, numbered, rendered_handouts
 from . import moodle, prairielearn, qti
 from .keys import Assignment, answer_key, roster_map
 from .owned import json_text, owns
@@ -41,8 +41,8 @@ def planned_for(net: Network, a: Assignment, students: list[Student] | None, cou
 
 
 def class_handout(net: Network, a: Assignment, fmt_: str, students: list[Student] | None = None, count: int = 1,
-                  exports: tuple[str, ...] = (), templates: Path | None = None, progress=None,
-                  allow_large: bool = False) -> ClassHandout:
+                  exports: tuple[str, ...] = (), combine: bool = False, templates: Path | None = None,
+                  progress=None, allow_large: bool = False) -> ClassHandout:
     planned = planned_for(net, a, students, count)
     size = len(planned)
     rendered = rendered_handouts(net, planned, size, a.seed, fmt_, templates, progress, allow_large)
@@ -56,6 +56,8 @@ def class_handout(net: Network, a: Assignment, fmt_: str, students: list[Student
         files[name] = json_text(keys[name], keys[name]["reproduce"]["command"]).encode()
     if students is not None:
         files[f"{net.name}-roster.json"] = json_text(roster_map(rendered, a), note).encode()
+    if combine:
+        files.update(combined_file(net, rendered, fmt_, templates, note))
     for kind in exports:
         files.update(EXPORTS[kind](a, rendered, list(keys.values())))
     return ClassHandout(rendered, keys, files)

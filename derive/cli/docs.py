@@ -89,13 +89,15 @@ def doc(target: str, fmt_: str, output: str | None, templates: Path | None, forc
 @click.option("--format", "fmt_", type=click.Choice(["md", "tex", "html", "pdf"]), default="md", show_default=True)
 @click.option("--export", "exports", type=click.Choice(list(EXPORTS)), multiple=True,
               help="Also write the questions for a learning management system (repeatable).")
+@click.option("--combine", is_flag=True,
+              help="Also every exercise sheet in one file for printing (NAME-exercises.FORMAT), a page break between.")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=True), default=Path("."),
               show_default=True, help="Folder for the sheets and answer keys (created if missing).")
 @templates_option
 @force_option
 @click.option("--allow-large", is_flag=True, help="Derive networks above the size limit anyway.")
 def handout(target: str, variants: int | None, roster: Path | None, seed: int, fmt_: str, exports: tuple[str, ...],
-            output: Path, templates: Path | None, force: bool, allow_large: bool) -> int:
+            combine: bool, output: Path, templates: Path | None, force: bool, allow_large: bool) -> int:
     """Exercise sheets with blanks and their answer keys (printable and as JSON), one pair per variant or,
     with --roster, per student."""
     if output.is_file():
@@ -106,7 +108,7 @@ def handout(target: str, variants: int | None, roster: Path | None, seed: int, f
     net = load_target(target)
     spec = None if target in EXAMPLES else _read_text(Path(target), "TARGET")
     a = Assignment(net.name, target, spec, seed, roster.name if roster is not None else None)
-    ch = class_handout(net, a, fmt_, students, variants or 1, tuple(dict.fromkeys(exports)), templates,
+    ch = class_handout(net, a, fmt_, students, variants or 1, tuple(dict.fromkeys(exports)), combine, templates,
                        progress=_say, allow_large=allow_large)
     reason = None if force else conflict(output, ch, net.name)
     if reason:

@@ -80,6 +80,7 @@ class Rendered:
     planned: Planned
     sheet: Sheet
     files: dict[str, bytes]  # the exercise sheet and its answer key (and the figure beside a Markdown sheet)
+    figure: str              # the figure as the format shows it
 
 
 def numbered(net: Network, count: int, seed: int) -> list[Planned]:
@@ -117,5 +118,14 @@ def rendered_handouts(net: Network, planned: list[Planned], count: int, seed: in
                 files[f"{p.stem}-{part}.pdf"] = compile_pdf(text)
             else:
                 files[f"{p.stem}-{part}.{fmt_}"] = text.encode()
-        out.append(Rendered(p, s, files))
+        out.append(Rendered(p, s, files, figure))
     return out
+
+
+def combined_file(net: Network, rendered: list[Rendered], fmt_: str, templates: Path | None = None,
+                  source: str = "") -> dict[str, bytes]:
+    """Every exercise sheet in one file for printing, each starting a new page: NAME-exercises.FORMAT."""
+    base = "tex" if fmt_ == "pdf" else fmt_
+    context = {"sheets": [{"sheet": r.sheet, "figure": r.figure} for r in rendered]}
+    text = render(f"combined.{base}.j2", base, context, templates, source)
+    return {f"{net.name}-exercises.{fmt_}": compile_pdf(text) if fmt_ == "pdf" else text.encode()}
