@@ -25,6 +25,7 @@ from ..output.pdf import tex_engine
 from ..output.render import document_files, handout_files, render
 
 GALLERY_HANDOUT = ("mlp-222", 1, 7)  # the sample handout of the gallery: example, variants, seed
+INPUT_LIMIT = 16 * 2**20  # bytes of a roster or a spec read by the handout command
 
 
 def _say(message: str) -> None:
@@ -129,7 +130,12 @@ def handout(target: str, variants: int | None, roster: Path | None, seed: int, f
 
 
 def _read_text(path: Path, what: str) -> str:
+    """A small text input: a regular file (never a device or a pipe, which could be read forever)."""
     try:
+        if path.exists() and not path.is_file():
+            raise DeriveError(f"{what} {path}: not a regular file; give a file")
+        if path.exists() and path.stat().st_size > INPUT_LIMIT:
+            raise DeriveError(f"{what} {path}: larger than the {INPUT_LIMIT:,} bytes it may have")
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise DeriveError(f"{what} {path}: no such file") from None
