@@ -221,3 +221,83 @@ def test_a_description_is_one_paragraph_without_control_characters(tmp_path, cap
         with pytest.raises(SpecError) as e:
             network_from_spec({"layers": [2, 1], "description": bad})
         assert e.value.key == "description"
+
+
+# --- 4. regular files only, read with a size limit -----------------------------------------------------
+
+def run_bounded(tmp_path, *argv, seconds=60):
+    """The command in a child process with a time and a memory limit, so that a reader that never stops
+    fails the test instead of hanging it or exhausting the machine."""
+    import os
+    import subprocess
+    import sys
+
+    resource = pytest.importorskip("resource")
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    env = {**os.environ, "PYTHONPATH": str(README.parent)}
+    try:
+        done = subprocess.run([sys.executable, "-m", "derive", *map(str, argv)], cwd=tmp_path, capture_output=True,
+                              text=True, timeout=seconds, preexec_fn=limit, env=env)
+    except subprocess.TimeoutExpired:
+        return None, "", "timed out"
+    return done.returncode, done.stdout, done.stderr
+
+
+needs_fifo = pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no FIFOs here")
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero here")
+def test_dev_zero_as_a_spec_is_refused_in_one_line(tmp_path):
+    for argv in (["gradients", "/dev/zero"], ["doc", "/dev/zero"]):
+        code, _, err = run_bounded(tmp_path, *argv)
+        assert code == 2 and one_line_error(err) and "/dev/zero: not a regular file (a character device)" in err, err
+
+
+@needs_fifo
+def test_a_fifo_as_a_spec_or_as_an_output_is_refused_without_waiting_for_a_writer(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "pipe.toml")
+    code, _, err = run_bounded(tmp_path, "gradients", "pipe.toml", seconds=30)
+    assert code == 2 and one_line_error(err) and "pipe.toml: not a regular file (a named pipe)" in err, err
+    (tmp_path / "spec.toml").write_text("layers = [2, 1]\n")
+    code, _, err = run_bounded(tmp_path, "doc", "spec.toml", "-o", "pipe.toml", seconds=30)
+    assert code == 2 and one_line_error(err) and "pipe.toml exists and was not written by derive" in err, err
+
+
+def test_a_spec_past_the_size_limit_or_nested_too_deep_is_refused(tmp_path, capsys):
+    from derive.network.spec import MAX_SPEC_BYTES
+
+    spec = tmp_path / "big.toml"
+    spec.write_text("layers = [2, 1]\n" + "#" * MAX_SPEC_BYTES + "\n")
+    code, _, err = run(capsys, "gradients", spec)
+    assert code == 2 and one_line_error(err) and f"larger than the {MAX_SPEC_BYTES:,} bytes a spec may have" in err
+    spec.write_text("layers = [2, 1]\n[values]\nx = " + "[" * 5000 + "]" * 5000 + "\n")
+    code, _, err = run(capsys, "gradients", spec)
+    assert code == 2 and one_line_error(err) and "too deeply" in err, err
+
+
+def test_read_text_limited(tmp_path):
+    import os
+
+    from derive.errors import InputError, read_text_limited
+
+    f = tmp_path / "a.txt"
+    f.write_bytes("\ufeffσ = 1\n".encode())
+    assert read_text_limited(f, 10, "note") == "σ = 1\n"  # 3 bytes of mark, 7 of text
+    with pytest.raises(InputError, match=r"^note .*a\.txt: larger than the 9 bytes a note may have$"):
+        read_text_limited(f, 9, "note")
+    f.write_bytes(b"ok \xff")
+    with pytest.raises(InputError, match="not UTF-8 text .byte 4"):
+        read_text_limited(f, 100, "note")
+    with pytest.raises(InputError, match="not a regular file .a folder."):
+        read_text_limited(tmp_path, 100, "note")
+    with pytest.raises(InputError, match="cannot be read"):
+        read_text_limited(tmp_path / "missing", 100, "note")
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "p")
+        with pytest.raises(InputError, match="named pipe"):
+            read_text_limited(tmp_path / "p", 100, "note")

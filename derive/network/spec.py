@@ -9,7 +9,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from ..errors import SpecError
+from ..errors import SpecError, printable, read_text_limited
 from ..rules import LOSSES
 from . import cnn, limits, rnn, validate
 from .evaluate import max_pool_margin
@@ -20,6 +20,7 @@ from .sampling import sample_values
 from .validate import check_choice
 
 KINDS = ("mlp", "rnn", "cnn")
+MAX_SPEC_BYTES = 2_000_000  # a spec with a value for each of 2,500 parameters is some 50 kB
 
 
 def _suggest(word: str, allowed: list[str]) -> str:
@@ -333,16 +334,14 @@ def network_from_spec(spec: Mapping[str, Any], name: str = "spec", allow_large: 
 
 
 def load_spec_file(path: Path, allow_large: bool = False) -> Network:
-    try:
-        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Notepad) is not part of the TOML
-    except OSError as e:
-        raise SpecError("", f"cannot read {path}: {e.strerror}") from None
-    except UnicodeDecodeError:
-        raise SpecError("", f"{path} is not UTF-8 text") from None
+    """A spec file: a regular UTF-8 file of at most MAX_SPEC_BYTES (not a device, a pipe or a folder)."""
+    text = read_text_limited(path, MAX_SPEC_BYTES, "spec")  # a byte-order mark (Notepad) is dropped
     try:
         spec = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise SpecError("", f"{path} is not valid TOML: {e}") from None
+        raise SpecError("", f"{printable(str(path))} is not valid TOML: {e}") from None
+    except RecursionError:
+        raise SpecError("", f"{printable(str(path))} nests arrays or tables too deeply to be a spec") from None
     return network_from_spec(spec, path.stem, allow_large)
 
 
@@ -353,7 +352,7 @@ def load_target(target: str, allow_large: bool = False) -> Network:
     path = Path(target)
     if path.suffix.lower() == ".toml" or path.exists():
         if not path.exists():
-            raise SpecError("", f"no such file: {target}")
+            raise SpecError("", f"no such file: {printable(target)}")
         return load_spec_file(path, allow_large)
     raise SpecError("", f"{target!r} is neither a built-in example ({', '.join(EXAMPLES)}) nor a spec file"
                     f"{_suggest(target, list(EXAMPLES))}")

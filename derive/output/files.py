@@ -15,18 +15,19 @@ import tempfile
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from ..errors import DeriveError
+from ..errors import DeriveError, InputError, read_bytes_limited
 from .marker import MARKER, is_marked
 
 MARKER_BYTES = MARKER.encode()
+MAX_OURS_BYTES = 256_000_000  # no document or handout of ours comes near this
 
 
 def is_ours(path: Path) -> bool:
     """True when the file was written by derive and not changed since: a text file's first lines carry
     the marker with a fingerprint of the rest; a PDF carries the marker in its document information."""
     try:
-        data = path.read_bytes()
-    except OSError:
+        data = read_bytes_limited(path, MAX_OURS_BYTES, "output")
+    except InputError:  # a device, a pipe, a folder, a file larger than any output of ours: not ours
         return False
     if data.startswith(b"%PDF"):
         return b"/Subject (" + MARKER_BYTES + b")" in data
