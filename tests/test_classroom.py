@@ -174,3 +174,11 @@ def test_numbered_variants_are_zero_padded(tmp_path, capsys):
 def test_roster_and_variants_together_are_refused(tmp_path, capsys):
     code, _, err = run(capsys, "handout", "mlp-222", "--roster", roster(tmp_path), "--variants", "2")
     assert code == 2 and "--roster" in err
+
+
+def test_a_roster_that_is_not_a_text_file_is_refused_in_one_line(tmp_path, capsys):
+    bad = tmp_path / "latin1.csv"
+    bad.write_bytes("id,name\n1,Zo\xeb\n".encode("latin-1"))
+    for path, message in ((bad, "not UTF-8 text"), ("/dev/zero", "not a regular file")):
+        code, _, err = run(capsys, "handout", "mlp-222", "--roster", path, "-o", tmp_path / "o")
+        assert code == 2 and message in err and len(err.strip().splitlines()) == 1

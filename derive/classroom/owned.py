@@ -18,7 +18,7 @@ from xml.etree import ElementTree as ET
 
 from ..errors import DeriveError
 from ..output.files import is_ours
-from ..output.marker import MARKER, fingerprint
+from ..output.marker import MARKER, comment_text, fingerprint
 
 JSON_MARK = re.compile(r'^  "(?:generator|comment)": "' + MARKER + r'\b.*\[#([0-9a-f]{16})\]",$')
 ZIP_MARK = re.compile(MARKER + r"\b.*\[#([0-9a-f]{16})\]$")
@@ -97,18 +97,20 @@ XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
 
 def xml_text(root, note: str) -> str:
     """An XML document (an ElementTree element, indented) with its declaration first and the marker line
-    second, as a comment (with no '--' in it, which an XML comment may not contain)."""
-    while "--" in note:
-        note = note.replace("--", "-")
+    second, as a comment."""
     ET.indent(root, space="  ")
     body = f"{XML_DECLARATION}\n{ET.tostring(root, encoding='unicode')}\n"
     return _second_line(body, note)
 
 
 def _second_line(body: str, note: str) -> str:
-    """body with the marker line after its first line, as file.is_ours reads it: an HTML-style comment
-    holding a fingerprint of the rest (in an XML file after its declaration, in Python inside its docstring)."""
+    """body with the marker line after its first line, as files.is_ours reads it: an HTML-style comment
+    holding a fingerprint of the rest (in an XML file after its declaration, in Python inside its docstring);
+    note made safe for a comment, and without '--', which an XML comment may not hold."""
     head, rest = body.split("\n", 1)
+    note = comment_text(note)
+    while "--" in note:
+        note = note.replace("--", "-")
     return f"{head}\n<!-- {MARKER}{f' from {note}' if note else ''} [#{fingerprint(body)}] -->\n{rest}"
 
 
@@ -116,7 +118,7 @@ def python_text(docstring: str, code: str, note: str) -> str:
     """A Python module whose docstring opens with the marker line, so that a later run knows it as its own."""
     if '"""' in docstring:
         raise ValueError("the docstring may not hold triple quotes")
-    return _second_line(f'"""\n{docstring}"""\n\n{code}', note)
+    return _second_line(f'r"""\n{docstring}"""\n\n{code}', note)
 
 
 def xml_plain(root) -> bytes:

@@ -17,15 +17,15 @@ from ..classroom.owned import owns, refuse_foreign
 from ..classroom.roster import read_roster
 from ..derivation.engine import derive
 from ..document.build import build as build_document
-from ..errors import DeriveError, ToolMissing
+from ..errors import DeriveError, ToolMissing, read_text_limited
 from ..network.examples import EXAMPLES
-from ..network.spec import load_target
+from ..network.spec import MAX_SPEC_BYTES, load_target
 from ..output.files import remove_stale, write_all
 from ..output.pdf import tex_engine
 from ..output.render import document_files, handout_files, render
 
 GALLERY_HANDOUT = ("mlp-222", 1, 7)  # the sample handout of the gallery: example, variants, seed
-INPUT_LIMIT = 16 * 2**20  # bytes of a roster or a spec read by the handout command
+ROSTER_LIMIT = 16 * 2**20  # bytes of a roster: a hundred thousand students and room to spare
 
 
 def _say(message: str) -> None:
@@ -105,9 +105,9 @@ def handout(target: str, variants: int | None, roster: Path | None, seed: int, f
         raise DeriveError(f"-o {output}: a handout is several files; give a folder")
     if roster is not None and variants is not None:
         raise DeriveError("--roster gives a sheet per student; leave out --variants")
-    students = read_roster(_read_text(roster, "--roster"), str(roster)) if roster is not None else None
+    students = read_roster(_read_text(roster, "roster"), str(roster)) if roster is not None else None
     net = load_target(target)
-    spec = None if target in EXAMPLES else _read_text(Path(target), "TARGET")
+    spec = None if target in EXAMPLES else _read_text(Path(target), "spec")
     a = Assignment(net.name, target, spec, seed, roster.name if roster is not None else None)
     ch = class_handout(net, a, fmt_, students, variants or 1, tuple(dict.fromkeys(exports)), combine, templates,
                        progress=_say, allow_large=allow_large)
@@ -130,19 +130,8 @@ def handout(target: str, variants: int | None, roster: Path | None, seed: int, f
 
 
 def _read_text(path: Path, what: str) -> str:
-    """A small text input: a regular file (never a device or a pipe, which could be read forever)."""
-    try:
-        if path.exists() and not path.is_file():
-            raise DeriveError(f"{what} {path}: not a regular file; give a file")
-        if path.exists() and path.stat().st_size > INPUT_LIMIT:
-            raise DeriveError(f"{what} {path}: larger than the {INPUT_LIMIT:,} bytes it may have")
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DeriveError(f"{what} {path}: no such file") from None
-    except UnicodeDecodeError:
-        raise DeriveError(f"{what} {path}: not UTF-8 text") from None
-    except OSError as e:
-        raise DeriveError(f"{what} {path}: {e.strerror}") from None
+    """A small text input: a regular UTF-8 file of bounded size (never a device or a pipe)."""
+    return read_text_limited(path, MAX_SPEC_BYTES if what == "spec" else ROSTER_LIMIT, what)
 
 
 def _stale_variants(folder: Path, name: str, written: set[Path]) -> list[Path]:
