@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..document.handout import student_variant
+from ..errors import InputError, read_bytes_limited
 from ..network.graph import Network
+from ..output.files import MAX_OURS_BYTES
 from ..output.render import Planned, Rendered, combined_file, numbered, rendered_handouts
 from . import moodle, prairielearn, qti
 from .keys import Assignment, answer_key, roster_map
@@ -64,9 +66,12 @@ def class_handout(net: Network, a: Assignment, fmt_: str, students: list[Student
 
 
 def _read_json(path: Path) -> dict | None:
+    """An answer key or roster map of ours (a later run's own output, never a file of someone else's)."""
+    if not owns(path):
+        return None
     try:
-        return json.loads(path.read_text(encoding="utf-8")) if owns(path) else None
-    except (OSError, ValueError):
+        return json.loads(read_bytes_limited(path, MAX_OURS_BYTES, "output"))
+    except (InputError, ValueError):
         return None
 
 

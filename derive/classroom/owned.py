@@ -16,8 +16,8 @@ import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from ..errors import DeriveError
-from ..output.files import is_ours
+from ..errors import DeriveError, InputError, read_bytes_limited
+from ..output.files import MAX_OURS_BYTES, is_ours
 from ..output.marker import MARKER, comment_text, fingerprint
 
 JSON_MARK = re.compile(r'^  "(?:generator|comment)": "' + MARKER + r'\b.*\[#([0-9a-f]{16})\]",$')
@@ -70,10 +70,11 @@ def zip_is_ours(data: bytes) -> bool:
 
 
 def owns(path: Path) -> bool:
-    """True when derive wrote the file and nobody changed it since."""
+    """True when derive wrote the file and nobody changed it since (a device, a pipe, a folder or a file
+    larger than any output of ours is not ours, and is not read past that)."""
     try:
-        data = path.read_bytes()
-    except OSError:
+        data = read_bytes_limited(path, MAX_OURS_BYTES, "output")
+    except InputError:
         return False
     if data.startswith(b"PK\x03\x04"):
         return zip_is_ours(data)
@@ -88,7 +89,7 @@ def owns(path: Path) -> bool:
 def refuse_foreign(paths, force: bool) -> None:
     """Raise DeriveError naming the first existing file derive did not write (or that was edited since)."""
     for path in paths:
-        if path.exists() and path.is_file() and not force and not owns(path):
+        if path.exists() and not path.is_dir() and not force and not owns(path):
             raise DeriveError(f"{path} exists and was not written by derive; pass --force to replace it")
 
 

@@ -20,7 +20,7 @@ from ..document.build import build as build_document
 from ..errors import DeriveError, ToolMissing, read_text_limited
 from ..network.examples import EXAMPLES
 from ..network.spec import MAX_SPEC_BYTES, load_target
-from ..output.files import remove_stale, write_all
+from ..output.files import MAX_OURS_BYTES, remove_stale, write_all
 from ..output.pdf import tex_engine
 from ..output.render import document_files, handout_files, render
 
@@ -145,7 +145,8 @@ def _stale_variants(folder: Path, name: str, written: set[Path]) -> list[Path]:
         if not m or p in written or not p.is_file() or not owns(p):
             continue
         key = folder / f"{name}-{m.group(1)}-key.json"
-        if key.exists() and (not owns(key) or json.loads(key.read_text(encoding="utf-8")).get("student")):
+        if key.exists() and (not owns(key) or (json.loads(read_text_limited(key, MAX_OURS_BYTES, "output"))
+                                                .get("student"))):
             continue
         stale.append(p)
     return stale
