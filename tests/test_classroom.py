@@ -11,6 +11,7 @@ from derive import derive, load
 from derive.classroom.owned import json_is_ours, owns
 from derive.classroom.roster import file_id, read_roster
 from derive.cli.main import main
+from derive.document.handout import student_variant, variants
 from derive.errors import DeriveError
 
 ROSTER = "id,name\ns1,Ada Lovelace\ns2,Alan Turing\nx/3,Grace Hopper\n"
@@ -182,3 +183,18 @@ def test_a_roster_that_is_not_a_text_file_is_refused_in_one_line(tmp_path, capsy
     for path, message in ((bad, "not UTF-8 text"), ("/dev/zero", "not a regular file")):
         code, _, err = run(capsys, "handout", "mlp-222", "--roster", path, "-o", tmp_path / "o")
         assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_key_says_how_to_draw_its_variant_again(three, tmp_path):
+    for sid in ("s1", "x_3"):
+        key = json.loads((three / f"mlp-222-{sid}-key.json").read_text())
+        r = key["reproduce"]
+        again = student_variant(load(r["target"]), r["seed"], r["variant_seed"])
+        assert {k: str(v) for k, v in again.network.values.items()} == {
+            k: str(Fraction(v)) for k, v in key["values"].items()}
+        assert list(again.asked) == key["asked"]
+    assert main(["handout", "mlp-221", "--variants", "2", "--seed", "9", "-o", str(tmp_path)]) == 0
+    key = json.loads((tmp_path / "mlp-221-2-key.json").read_text())
+    again = variants(load("mlp-221"), key["reproduce"]["variant"], key["reproduce"]["seed"])[-1]
+    assert {k: Fraction(v) for k, v in key["values"].items()} == dict(again.network.values)
+    assert key["reproduce"]["command"] == "derive handout mlp-221 --variants 2 --seed 9"
