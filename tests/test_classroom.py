@@ -198,3 +198,14 @@ def test_a_key_says_how_to_draw_its_variant_again(three, tmp_path):
     again = variants(load("mlp-221"), key["reproduce"]["variant"], key["reproduce"]["seed"])[-1]
     assert {k: Fraction(v) for k, v in key["values"].items()} == dict(again.network.values)
     assert key["reproduce"]["command"] == "derive handout mlp-221 --variants 2 --seed 9"
+
+
+def test_sheets_without_a_key_are_still_not_replaced_by_other_settings(tmp_path, capsys):
+    """Sheets from a run that wrote no JSON key (an earlier version): their marker line names the run."""
+    assert run(capsys, "handout", "mlp-222", "--variants", "2", "--seed", "1", "-o", tmp_path)[0] == 0
+    for key in tmp_path.glob("*-key.json"):
+        key.unlink()
+    before = files_of(tmp_path)
+    code, _, err = run(capsys, "handout", "mlp-222", "--variants", "2", "--seed", "2", "-o", tmp_path)
+    assert code == 2 and "--seed 1 (variant 1)" in err and "--force" in err and files_of(tmp_path) == before
+    assert run(capsys, "handout", "mlp-222", "--variants", "3", "--seed", "1", "-o", tmp_path)[0] == 0

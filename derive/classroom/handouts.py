@@ -15,6 +15,7 @@ from ..document.handout import student_variant
 from ..errors import InputError, read_bytes_limited
 from ..network.graph import Network
 from ..output.files import MAX_OURS_BYTES
+from ..output.marker import MARKER
 from ..output.render import Planned, Rendered, combined_file, numbered, rendered_handouts
 from . import moodle, prairielearn, qti
 from .keys import Assignment, answer_key, roster_map
@@ -93,6 +94,16 @@ def conflict(folder: Path, ch: ClassHandout, name: str) -> str | None:
         if old is not None and (old.get("values"), old.get("asked")) != (new["values"], new["asked"]):
             return (f"{folder / key_name}: the sheets of {key_name.removesuffix('-key.json')} were made with "
                     f"{_differs(old, new)}; pass --force to replace them, or choose another folder (-o)")
+    for r in ch.rendered:  # a sheet of an earlier run that wrote no key: its marker line names its settings
+        for file in r.files:
+            path = folder / file
+            if file.endswith(("-exercise.md", "-exercise.tex", "-exercise.html")) and owns(path):
+                head = read_bytes_limited(path, MAX_OURS_BYTES, "output").decode("utf-8").split("\n", 2)[:2]
+                made = next((line for line in head if MARKER in line), "")
+                if "from derive handout " in made and f"from {r.planned.source};" not in made:
+                    return (f"{path}: this sheet was made by another run ({made.split('from ', 1)[1].split(';')[0]}"
+                            f"); this run is {r.planned.source}; pass --force to replace it, or choose another "
+                            "folder (-o)")
     old = _read_json(folder / f"{name}-roster.json")
     new_map = ch.files.get(f"{name}-roster.json")
     if old is not None and new_map is not None:
