@@ -301,3 +301,66 @@ def test_read_text_limited(tmp_path):
         os.mkfifo(tmp_path / "p")
         with pytest.raises(InputError, match="named pipe"):
             read_text_limited(tmp_path / "p", 100, "note")
+
+
+# --- 5. numbers out of range ---------------------------------------------------------------------------
+
+ONE = 'layers = [1, 1]\nactivation = "linear"\n[values]\nx = [1]\nW1 = [[1]]\nb1 = [0]\nt = [{}]\n'
+
+
+@pytest.mark.parametrize("value", ['"1e400"', "9" * 400, '"-1e200"', '"1e-400"', '"1e999999999"', '"1e-999999999"'])
+def test_a_number_out_of_range_is_refused_with_its_key(tmp_path, value):
+    (tmp_path / "n.toml").write_text(ONE.format(value))
+    code, _, err = run_bounded(tmp_path, "gradients", "n.toml", seconds=30)  # "1e999999999" hung
+    assert code == 2 and one_line_error(err) and "error: values.t[1]: " in err and "out of range" in err, err
+
+
+def test_a_learning_rate_out_of_range_is_refused_with_its_key(capsys):
+    for lr in ("1e400", "1e999999999", "1e-999999999"):
+        code, _, err = run(capsys, "gradients", "mlp-222", "--lr", lr)
+        assert code == 2 and one_line_error(err) and "error: --lr: " in err and "out of range" in err, err
+
+
+def test_numbers_in_range_are_read_exactly():
+    from fractions import Fraction
+
+    from derive.network.spec import number
+
+    assert number("1e100", "k") == 10 ** 100 and number("-1e-100", "k") == Fraction(-1, 10 ** 100)
+    assert number("1/3", "k") == Fraction(1, 3) and number(0.1, "k") == Fraction(1, 10) and number("0", "k") == 0
+
+
+def test_an_integer_too_long_for_python_to_read_is_one_line(tmp_path, capsys):
+    spec = tmp_path / "n.toml"
+    spec.write_text(ONE.format("9" * 5000))
+    code, _, err = run(capsys, "gradients", spec)
+    assert code == 2 and one_line_error(err) and "4300 digits" in err, err
+
+
+def test_values_whose_loss_overflows_a_float_are_one_line(tmp_path, capsys):
+    spec = tmp_path / "n.toml"
+    spec.write_text(ONE.format("0").replace("x = [1]", "x = [1e100]").replace("W1 = [[1]]", "W1 = [[1e100]]"))
+    code, _, err = run(capsys, "gradients", spec)
+    assert code == 2 and one_line_error(err) and "L cannot be computed in floats: it is too large" in err, err
+
+
+TARGET = ('layers = [2, 2, 1]\nactivation = ["{act}", "sigmoid"]\n[values]\nx = [{x}]\nt = [{t}]\n'
+          'W1 = [[0.15, 0.2], [0.25, 0.3]]\nb1 = [{b}, 0.35]\nW2 = [[0.4, 0.45]]\nb2 = [0.6]\n')
+
+
+@pytest.mark.parametrize("t", [1, 1000, 100000])
+def test_check_passes_at_a_large_target(tmp_path, capsys, t):
+    # at t = 1000 the loss is about 5e5; rounding it shifts each central difference by about
+    # eps·5e5/h = 1e-5 (h = 1e-5), which a tolerance relative to the gradient alone (1e-6·|-0.9|) refused
+    spec = tmp_path / "t.toml"
+    spec.write_text(TARGET.format(act="sigmoid", x="0.05, 0.10", t=t, b=0.35))
+    code, _, err = run(capsys, "gradients", spec, "--check")
+    assert code == 0, err
+
+
+def test_check_still_fails_at_a_large_target_where_the_derivative_is_wrong(tmp_path, capsys):
+    # z1_1 = 0.15·1 + 0.2·0 - 0.15 = 0: ReLU'(0) is taken as 0, the central differences see 1/2
+    spec = tmp_path / "t.toml"
+    spec.write_text(TARGET.format(act="relu", x="1, 0", t=1000, b=-0.15))
+    code, _, err = run(capsys, "gradients", spec, "--check")
+    assert code == 1 and "check failed: at " in err and "ReLU's input is (nearly) 0" in err, err

@@ -7,6 +7,7 @@ Exit status: 0 all is well; 1 something is wrong (a wrong line in a note, a fail
 from __future__ import annotations
 
 import json
+import math
 import sys
 
 import click
@@ -24,7 +25,10 @@ from ..output.terminal import to_json, to_text
 from .docs import build_gallery, doc, handout
 from .verify import verify
 
-CHECK_TOLERANCE = 1e-6  # |symbolic - finite difference| / max(1, |gradient|) beyond which --check fails
+CHECK_TOLERANCE = 1e-6  # |symbolic - finite difference| / max(1, |gradient|) beyond which --check fails ...
+FD_STEP = 1e-5  # ... unless finite differences cannot resolve it: their step is h = FD_STEP·max(1, |w|), and
+ROUNDING = 8 * sys.float_info.epsilon  # each loss they take is rounded by about eps·(the largest value on the
+# way), which (L(w+h) - L(w-h)) / 2h turns into an error of about eps·that/h: 1e-5 at a target of 1,000
 CHECK_SEED = 1  # example numbers for --check on a network given without numbers
 
 
@@ -67,17 +71,20 @@ def gradients(target: str, as_json: bool, check: bool, lr: str | None, steps: in
     if steps and net.learning_rate is None:
         raise DeriveError("--steps needs a learning rate: give --lr or values.learning_rate in the spec")
     d = derive(net, allow_large=allow_large)
-    fd = numeric.finite_differences(net) if check else None
+    fd = numeric.finite_differences(net, FD_STEP) if check else None
     history = numeric.train(net, steps, float(net.learning_rate)) if steps else None
     if as_json:
         click.echo(json.dumps(to_json(d, fd, history), indent=2, sort_keys=False))
     else:
         click.echo(to_text(d, fd, history), nl=False)
     if fd is not None:
-        worst = max((abs(fd[n] - d.gradients[n].value) / max(1.0, abs(d.gradients[n].value)) for n in fd), default=0.0)
-        if worst > CHECK_TOLERANCE:
-            click.echo(f"derive: check failed: relative disagreement {worst:.2e} > {CHECK_TOLERANCE:g}", err=True)
-            values = numeric.forward(net)
+        values = numeric.forward(net)
+        ratio, name, allowed = check_disagreement(d, fd, values)
+        if ratio > 1:
+            off = abs(fd[name] - d.gradients[name].value)
+            click.echo(f"derive: check failed: at {name} |symbolic - finite difference| = {off:.2e}, more than the "
+                       f"{allowed:.2e} allowed ({CHECK_TOLERANCE:g} relative, plus what rounding allows finite "
+                       "differences at these values)", err=True)
             if max_pool_margin(net, values) < 1e-4:
                 click.echo(f"derive: a max-pooling window (nearly) ties at these values: the loss has a kink there, "
                            f"finite differences straddle it, and the derivative follows the rule: {TIE_RULE}",
@@ -89,6 +96,21 @@ def gradients(target: str, as_json: bool, check: bool, lr: str | None, steps: in
                            err=True)
             return 1
     return 0
+
+
+def check_disagreement(d, fd: dict[str, float], values: dict) -> tuple[float, str, float]:
+    """(the largest ratio of |symbolic - finite difference| to what is allowed, the parameter, what is allowed
+    there). Allowed: CHECK_TOLERANCE relative to max(1, |gradient|), plus the rounding error of the finite
+    differences, ROUNDING·(the largest value in the network)/h, which is what made a target of 1,000 fail."""
+    scale = max((abs(float(x)) for x in values.values()), default=1.0)
+    worst = (0.0, "", 0.0)
+    for name, approx in fd.items():
+        exact = d.gradients[name].value
+        h = FD_STEP * max(1.0, abs(float(values[name])))
+        allowed = CHECK_TOLERANCE * max(1.0, abs(exact)) + ROUNDING * scale / h
+        off = abs(approx - exact)
+        worst = max(worst, (off / allowed if math.isfinite(off) else math.inf, name, allowed))
+    return worst
 
 
 for command in (doc, handout, build_gallery, verify):

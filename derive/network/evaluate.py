@@ -16,6 +16,7 @@ from typing import Callable, Mapping
 import mpmath
 import numpy as np
 
+from ..errors import DeriveError
 from ..rules import ACTIVATIONS, LOSSES, SOFTMAX
 from .graph import Activate, Affine, Loss, LossTerm, Network, Pool, Quantity, Softmax
 
@@ -79,11 +80,39 @@ def leaf_values(net: Network, be: Backend, overrides: Mapping[str, object] | Non
 
 
 def forward(net: Network, be: Backend = FLOAT, overrides: Mapping[str, object] | None = None) -> dict:
-    """Every quantity's value."""
+    """Every quantity's value. In floats, a value that is not a finite float (an overflow, a logarithm
+    of 0) is a DeriveError naming the quantity, not an exception from the depths of math."""
+    if be is FLOAT:
+        return _forward_floats(net, overrides)
     v = leaf_values(net, be, overrides)
     for q in net.quantities:
         if q.op is not None:
             v[q.name] = evaluate(q, v, be)
+    return v
+
+
+FLOAT_FAILURES = {OverflowError: "it is too large for a float", ZeroDivisionError: "it divides by 0",
+                  ValueError: "it takes the logarithm of 0 or less"}
+
+
+def _forward_floats(net: Network, overrides: Mapping[str, object] | None) -> dict:
+    try:
+        v = leaf_values(net, FLOAT, overrides)
+    except OverflowError:
+        big = next(n for n, x in net.values.items() if n in net and abs(x) > 10 ** 300)
+        raise DeriveError(f"the value of {big} is too large to compute with in floats") from None
+    for q in net.quantities:
+        if q.op is None:
+            continue
+        try:
+            x = evaluate(q, v, FLOAT)
+        except (OverflowError, ZeroDivisionError, ValueError) as e:
+            why = next(text for kind, text in FLOAT_FAILURES.items() if isinstance(e, kind))
+            raise DeriveError(f"at these values {q.name} cannot be computed in floats: {why}; use smaller "
+                              "numbers") from None
+        if not math.isfinite(x):
+            raise DeriveError(f"at these values {q.name} is {x} in floats (too large); use smaller numbers")
+        v[q.name] = x
     return v
 
 

@@ -49,22 +49,47 @@ def learning_rate(value: Any, key: str) -> Fraction:
     return lr
 
 
+MAX_MAGNITUDE = Fraction(10) ** 100  # numbers are computed with in floats, whose squares must stay finite
+MAX_NUMBER_TEXT = 100                # characters of a number written as text ("0.1", "1/3", "2.5e-3")
+EXPONENT = re.compile(r"[eE]([+-]?\d+)$")
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:30]}... ({len(text):,} characters)"
+
+
 def number(value: Any, key: str) -> Fraction:
-    """A number as the user wrote it: 0.1 is exactly 1/10, not the nearest binary double."""
+    """A number as the user wrote it: 0.1 is exactly 1/10, not the nearest binary double. Its size is at
+    most 1e100 and, unless it is 0, at least 1e-100 (a number written as text is read only once its
+    exponent is known to be in that range, so "1e999999999" is refused, not computed)."""
     if isinstance(value, bool):
         raise SpecError(key, f"expected a number, got {value!r}")
     if isinstance(value, int):
-        return Fraction(value)
-    if isinstance(value, float):
+        x = Fraction(value)
+    elif isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise SpecError(key, f"expected a finite number, got {value!r}")
-        return Fraction(repr(value))
-    if isinstance(value, str):
+        x = Fraction(repr(value))
+    elif isinstance(value, str):
+        text = value.strip()
+        if len(text) > MAX_NUMBER_TEXT:
+            raise SpecError(key, f"expected a number of at most {MAX_NUMBER_TEXT} characters, got {_shown(value)}")
+        exponent = EXPONENT.search(text)
+        if exponent and abs(int(exponent.group(1))) > 400:
+            raise SpecError(key, f"{_shown(value)} is out of range (its exponent is beyond ±400): {OUT_OF_RANGE}")
         try:
-            return Fraction(value.strip())
+            x = Fraction(text)
         except (ValueError, ZeroDivisionError):
-            pass
-    raise SpecError(key, f"expected a number, got {value!r}")
+            raise SpecError(key, f"expected a number, got {_shown(value)}") from None
+    else:
+        raise SpecError(key, f"expected a number, got {_shown(value)}")
+    if abs(x) > MAX_MAGNITUDE or (x and abs(x) * MAX_MAGNITUDE < 1):
+        raise SpecError(key, f"{_shown(value)} is out of range: {OUT_OF_RANGE}")
+    return x
+
+
+OUT_OF_RANGE = "a number here is 0 or between 1e-100 and 1e100 in size"
 
 
 def positive_int(value: Any, key: str) -> int:
@@ -342,6 +367,8 @@ def load_spec_file(path: Path, allow_large: bool = False) -> Network:
         raise SpecError("", f"{printable(str(path))} is not valid TOML: {e}") from None
     except RecursionError:
         raise SpecError("", f"{printable(str(path))} nests arrays or tables too deeply to be a spec") from None
+    except ValueError as e:  # an integer of more digits than Python reads (4,300)
+        raise SpecError("", f"{printable(str(path))} is not a spec: {e}".split(";")[0]) from None
     return network_from_spec(spec, path.stem, allow_large)
 
 
