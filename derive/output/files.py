@@ -21,10 +21,10 @@ from typing import Iterable, Mapping
 from ..errors import DeriveError, InputError, read_bytes_limited
 from .marker import MARKER, is_marked
 
-try:
+if os.name == "posix":
     import fcntl
-except ImportError:  # Windows: no advisory locks; temporary files are judged by their age alone
-    fcntl = None  # type: ignore[assignment]
+else:  # Windows: no advisory locks; temporary files are judged by their age alone
+    fcntl = None
 
 MARKER_BYTES = MARKER.encode()
 MAX_OURS_BYTES = 256_000_000  # no document or handout of ours comes near this
