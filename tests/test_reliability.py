@@ -112,6 +112,24 @@ def test_allow_large_still_lifts_the_soft_limits(tmp_path, capsys):
     assert run(capsys, "gradients", spec, "--allow-large")[0] == 0
 
 
+@pytest.mark.parametrize("case", ["wide", "absurd", "picture", "hidden"])
+def test_documents_and_handouts_refuse_what_cannot_fit_before_building_it(tmp_path, capsys, nothing_built, case):
+    spec = tmp_path / f"{case}.toml"
+    spec.write_text(HUGE[case])
+    for argv in (["doc", spec, "--allow-large"], ["handout", spec, "-o", tmp_path / "out"]):
+        code, _, err = run(capsys, *argv)
+        assert code == 2 and one_line_error(err) and "even with --allow-large" in err, err
+
+
+def test_allow_large_still_lets_a_document_past_the_parameter_limit(tmp_path, capsys):
+    spec = tmp_path / "wide.toml"
+    spec.write_text("layers = [60, 50, 1]\n")  # 3,101 parameters
+    code, _, err = run(capsys, "doc", spec, "-o", tmp_path / "wide.md")
+    assert code == 2 and "3,101 parameters" in err
+    code, _, err = run(capsys, "doc", spec, "-o", tmp_path / "wide.md", "--allow-large")
+    assert code == 0, err
+
+
 SPECS = [
     {"layers": [3, 4, 5, 2], "activation": ["sigmoid", "tanh", "softmax"], "loss": "cross_entropy"},
     {"layers": [2, 3, 2], "naming": "flat"},

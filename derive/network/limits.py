@@ -81,16 +81,16 @@ def cnn_size(input_shape: Sequence[int], layers: Sequence[Layer], shapes: Sequen
     return Size(params, quantities + params, connections)
 
 
-def check(size: Size, allow_large: bool = False, key: str = "") -> None:
+def check(size: Size, allow_large: bool | None = False, key: str = "") -> None:
     """SizeError naming the size and the limit when the network is past a hard limit, or past a soft one
-    without allow_large."""
+    with allow_large False (None: the hard limits only, the soft ones being the caller's to check)."""
     where = f"{key}: " if key else ""
     for count, limit, what in ((size.quantities, HARD_QUANTITIES, "quantities"),
                                (size.connections, HARD_CONNECTIONS, "terms in its sums")):
         if count > limit:
             raise SizeError(f"{where}the network would have {count:,} {what}; at most {limit:,} fit in memory "
                             "(even with --allow-large); make it smaller")
-    if allow_large:
+    if allow_large or allow_large is None:
         return
     if size.parameters > MAX_PARAMETERS:
         raise SizeError(f"{where}the network has {size.parameters:,} parameters; a symbolic derivation is limited "

@@ -172,7 +172,7 @@ def check_targets(net: Network, values: Mapping[str, Fraction]) -> None:
                             f"({', '.join(targets)} sum to {float(sum(values[t] for t in targets)):g})")
 
 
-def mlp_from_spec(spec: Mapping[str, Any], name: str, allow_large: bool = False) -> Network:
+def mlp_from_spec(spec: Mapping[str, Any], name: str, allow_large: bool | None = None) -> Network:
     check_keys(spec, ["kind", "name", "description", "layers", "activation", "loss", "naming", "values"])
     layers = require(spec, "layers")
     if not isinstance(layers, list) or len(layers) < 2:
@@ -199,7 +199,7 @@ def _seed(spec: Mapping[str, Any]) -> int | None:
     return seed
 
 
-def rnn_from_spec(spec: Mapping[str, Any], name: str, allow_large: bool = False) -> Network:
+def rnn_from_spec(spec: Mapping[str, Any], name: str, allow_large: bool | None = None) -> Network:
     """kind = "rnn": steps (or the length of values.x), input_size, hidden_size, output_size (default 1:
     note 003's scalar names), activation, output_activation, loss, seed (example numbers for every leaf
     not in [values]). Sequences in [values] are arrays over the steps: x = [1, 0], g = [1, 1]."""
@@ -252,7 +252,7 @@ def cnn_layer(table: Any, i: int) -> cnn.Layer:
     return cnn.Dense(positive_int(require(table, "units", where), f"{where}.units"))
 
 
-def cnn_from_spec(spec: Mapping[str, Any], name: str, allow_large: bool = False) -> Network:
+def cnn_from_spec(spec: Mapping[str, Any], name: str, allow_large: bool | None = None) -> Network:
     """kind = "cnn": input = [channels, height, width], layers = [{type = "conv", maps = 6, kernel = 3},
     {type = "pool", kind = "max", size = 2}, ..., {type = "dense", units = 10}], activation,
     output_activation, loss, label (one-hot targets: the class, from 0), seed (example numbers)."""
@@ -337,13 +337,14 @@ def check_description(text: Any) -> str:
     return text
 
 
-BUILDERS: dict[str, Callable[[Mapping[str, Any], str, bool], Network]] = {
+BUILDERS: dict[str, Callable[[Mapping[str, Any], str, bool | None], Network]] = {
     "mlp": mlp_from_spec, "rnn": rnn_from_spec, "cnn": cnn_from_spec}
 
 
-def network_from_spec(spec: Mapping[str, Any], name: str = "spec", allow_large: bool = False) -> Network:
+def network_from_spec(spec: Mapping[str, Any], name: str = "spec", allow_large: bool | None = None) -> Network:
     """The network a spec describes; its size is checked from the spec before anything is built
-    (limits.check: past the soft limits only with allow_large, past the hard ones never)."""
+    (limits.check: past the hard limits never; past the soft ones only with allow_large True; with
+    allow_large None, as a caller that has no such option passes, the soft limits are left to it)."""
     kind = check_choice("kind", spec.get("kind", "mlp"), KINDS)
     if kind not in BUILDERS:
         raise SpecError("kind", f"{kind!r} networks are not available yet")
@@ -358,7 +359,7 @@ def network_from_spec(spec: Mapping[str, Any], name: str = "spec", allow_large: 
     return net.with_values({**net.values, **values}, lr) if (values or lr is not None) else net
 
 
-def load_spec_file(path: Path, allow_large: bool = False) -> Network:
+def load_spec_file(path: Path, allow_large: bool | None = None) -> Network:
     """A spec file: a regular UTF-8 file of at most MAX_SPEC_BYTES (not a device, a pipe or a folder)."""
     text = read_text_limited(path, MAX_SPEC_BYTES, "spec")  # a byte-order mark (Notepad) is dropped
     try:
@@ -372,7 +373,7 @@ def load_spec_file(path: Path, allow_large: bool = False) -> Network:
     return network_from_spec(spec, path.stem, allow_large)
 
 
-def load_target(target: str, allow_large: bool = False) -> Network:
+def load_target(target: str, allow_large: bool | None = None) -> Network:
     """A built-in example name or the path of a spec file (its size checked before it is built)."""
     if target in EXAMPLES:
         return load_example(target)
