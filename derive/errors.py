@@ -16,7 +16,7 @@ class SpecError(DeriveError):
 
     def __init__(self, key: str, message: str):
         self.key = key
-        super().__init__(f"{key}: {message}" if key else message)
+        super().__init__(printable(f"{key}: {message}" if key else message))  # one line, whatever the key
 
 
 class SizeError(DeriveError):

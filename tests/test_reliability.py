@@ -454,3 +454,10 @@ def test_temporary_files_a_killed_run_left_are_cleaned_by_the_next_run_there(tmp
             c.kill()
             c.wait()
             c.stdout.close()
+
+
+def test_a_key_with_a_line_break_is_named_on_one_line(tmp_path, capsys):
+    spec = tmp_path / "k.toml"
+    spec.write_text('"a\\nb" = 1\nlayers = [2, 1]\n')
+    code, _, err = run(capsys, "gradients", spec)
+    assert code == 2 and one_line_error(err) and "error: a?b: unknown key" in err, err
