@@ -14,6 +14,8 @@ from ..errors import NoteError
 from .judge.claims import Checker
 from .judge.verdict import Stage, Status, Verdict
 from .model.passes import build_model
+from .model.scopes import partition
+from .read.names import display
 from .read.segment import read_note
 from .read.statements import Statement, statements
 from .report import STATUSES, NoteReport
@@ -28,18 +30,29 @@ def verify_text(path: str, text: str, aliases: dict[str, str] | None = None) -> 
     aliases = dict(aliases or {})
     aliases.update({str(k): str(v) for k, v in (note.front_matter.get("aliases") or {}).items()})
     stmts, unreadable, remarks = statements(note)
-    model = build_model(stmts, aliases)
-    checker = Checker(model, note.text)
     verdicts: list[Verdict] = []
     read_lines: set[int] = set()
-    for st in stmts:
-        got = checker.judge(st)
-        verdicts.extend(got)
-        if not got or any(v.status != Status.UNVERIFIABLE for v in got):
-            read_lines.update(_lines(st))
-    for f in model.findings:
-        verdicts.append(Verdict(f.line, 1, Status(f.status), note.line_text(f.line).strip(), None, f.message,
-                                Stage.VALUES))
+    readings: set[str] = set()
+    for scope in partition(note, stmts):  # each example judged with its own names and values
+        model = build_model(scope.all_statements(), aliases)
+        readings.update(model.readings.values())
+        checker = Checker(model, note.text)
+        for st in scope.statements:
+            got = checker.judge(st)
+            verdicts.extend(got)
+            if not got or any(v.status != Status.UNVERIFIABLE for v in got):
+                read_lines.update(_lines(st))
+        again = [(scope.redefined[0], scope.first_line, scope.redefined[1])] if scope.redefined else []
+        for key, line, before in again + scope.overrides:
+            verdicts.append(Verdict(line, 1, Status.WARNING, note.line_text(line).strip(), None,
+                                    f"{display(key)} is defined again, in other terms than on line {before}; "
+                                    "read from here as another example (the lines before keep the first "
+                                    "definition)", Stage.DEFINITIONS))
+        own = scope.lines
+        for f in model.findings:
+            if f.line in own:
+                verdicts.append(Verdict(f.line, 1, Status(f.status), note.line_text(f.line).strip(), None,
+                                        f.message, Stage.VALUES))
     for u in unreadable:
         verdicts.append(Verdict(u.line, u.col, Status.UNVERIFIABLE, note.line_text(u.line).strip(), None,
                                 f"cannot read this formula: {u.message}", Stage.PARSING))
@@ -50,7 +63,7 @@ def verify_text(path: str, text: str, aliases: dict[str, str] | None = None) -> 
     checked = (read_lines | claim_lines) - unverifiable_lines
     remark_only = {f.line for f in remarks} - checked - unverifiable_lines
     return NoteReport(path, verdicts, len(checked | unverifiable_lines), len(checked), len(remark_only),
-                      sorted(set(model.readings.values())), note.text)
+                      sorted(readings), note.text)
 
 
 def verify_file(path: str | Path, aliases: dict[str, str] | None = None) -> NoteReport:

@@ -25,7 +25,7 @@ from ..model.calculus import Calculus, fill_in
 from ..model.evaluate import PRECISION
 from ..model.note_model import NoteModel, orphans
 from ..model.to_sympy import Dv, Iverson, PDv, Unverifiable, to_sympy
-from ..read.ir import Declare, Juxt, Member, Paren, Ref, refs
+from ..read.ir import Declare, Exp, Juxt, Member, Op, Paren, Ref, refs
 from ..read.names import display
 from ..read.statements import Statement, as_number, is_numeric
 from .diagnose import diagnose, diagnose_update, fix_one_factor, named_derivative, sigmoid_form
@@ -124,23 +124,39 @@ class Checker:
             return self._delta(a) if isinstance(a, Ref) and a.tokens[0] == "delta" else None
         if isinstance(a, Declare):
             return None
-        if rel == "->" and _remark(b, self.model):
-            return None
+        if rel == "->" and (_remark(b, self.model) or isinstance(a, Ref) and as_number(b) is not None):
+            return None  # `→ constant`; w₂ → −0.861, the value after a step
         if isinstance(a, Ref) and as_number(b) is not None:
             q = self.model.resolve(a)
             if q is not None and q.definition is None:
                 return None  # a value given, not a claim
+        if i == 0 and isinstance(a, Ref) and self._steps_from_own_value(a, b):
+            return None  # w₂ = −1.0 − 1.0 × 0.1455: the new w₂, its arithmetic judged in the next link
         if _is_dependency(b, st, self.model):
             return self._dependency(st, b)
         if isinstance(a, Ref) and _mentions_self(a, b, self.model):
             return self._update(a, b)
-        if is_numeric(b):
+        if is_numeric(b) and not self._names_e(b):
             subject = self._subject(st, i)
             return self._numeric(a, b, subject, st)
-        if is_numeric(a):
+        if is_numeric(a) and not self._names_e(a):
             return self._numeric(b, a, None, st)
         subject = st.subject.node if st.subject is not None else None
         return self._symbolic(a, b, rel, subject if subject is not None and not is_numeric(subject) else None)
+
+    def _steps_from_own_value(self, a: Ref, b) -> bool:
+        """b starts from the value a has and adds or takes something away: an update written in numbers."""
+        q = self.model.resolve(a)
+        if q is None or q.definition is not None or q.key not in self.model.values or not is_numeric(b):
+            return False
+        if not (isinstance(b, Op) and b.kind in ("+", "-")):
+            return False
+        first = as_number(b.args[0])
+        return first is not None and first.value == self.model.values[q.key]
+
+    def _names_e(self, node) -> bool:
+        """e² in a note that defines e (e = ŷ − y) is a square of that e, not a number."""
+        return self.model.defined_e() is not None and any(isinstance(n, Exp) for n in node.walk())
 
     def _is_definition(self, left: Member, right: Member) -> bool:
         if isinstance(left.node, Ref) and right.node in (self.model.matrices.get(left.node.key),
@@ -159,6 +175,8 @@ class Checker:
     def _subject(self, st: Statement, i: int):
         """What a chain is about: its first member, when that has names."""
         first = st.subject.node if st.subject is not None else None
+        if isinstance(first, Ref) and len(st.members) > 1 and self._steps_from_own_value(first, st.members[1].node):
+            return None  # w₂ = −1.0 − 1.0 × 0.1455 = −1.1455: the numbers are the new w₂, checked as arithmetic
         if isinstance(first, Ref) and len(st.members) > 1 and st.members[0].node is first \
                 and _mentions_self(first, st.members[1].node, self.model):
             first = st.members[1].node  # v ← v − η ∂L/∂v = 0.8 − 0.5 · 0.0636: the numbers are the new v
@@ -484,6 +502,9 @@ class _At:
 
     def function(self, ref: Ref):
         return self.model.function(ref)
+
+    def defined_e(self):
+        return self.model.defined_e()
 
     def call(self, name: str, arg, prime: int = 0):
         return self.model.call(name, arg, prime)

@@ -103,6 +103,10 @@ def _judge_numbers(ck, a, b, subject, st):
     if isinstance(b, Matrix) or isinstance(a, Matrix) or _is_matrix_valued(ck, a):
         return judge_matrix_values(ck, a, b)
     x = exact_of(ck, a)
+    if x is None and not isinstance(b, Num):
+        off = _against_earlier_results(ck, a, b)
+        if off is not None:
+            return off
     if x is None and not isinstance(b, Num) and _gives_values(ck, a, b):
         return None  # the note giving the numbers of quantities it has no inputs for
     if x is None:
@@ -111,7 +115,41 @@ def _judge_numbers(ck, a, b, subject, st):
                            "the value of the left side cannot be worked out")
     if isinstance(b, Num):
         return _against_exact(ck, x, b, a)
+    given = _written_value(ck, a)
+    if given is not None:
+        box = arith.interval(b, lambda n: is_rounded(model, n))
+        if _ulps(arith.exact(b), given) <= HALF + EPS or arith.contains(box, _value(given)):
+            return correct(Stage.VALUES, f"the numbers put in give {fmt(arith.exact(b))}, which is "
+                                         f"{given.text} as the note writes it")
     return _substitution(ck, a, b, x)
+
+
+def _written_value(ck, a) -> Num | None:
+    """The number the note writes for a name it computes from numbers only (ŷ = σ(−0.1225) ≈ 0.4694):
+    its value is that rounded reading, so the numbers put in are judged against it with its rounding."""
+    q = ck.model.resolve(a) if isinstance(a, Ref) else None
+    if q is None or q.definition is not None:
+        return None
+    claimed = ck.model.claimed.get(q.key)
+    return claimed[0] if claimed is not None and claimed[0].decimals >= 1 else None
+
+
+def _against_earlier_results(ck, a, b):
+    """Numbers put in for names whose value the note worked out on an earlier line, though its inputs
+    are not tied to the network (net_{h1} = … = 0.628, then 1/(1 + e^{−net_{h1}}) = 1/(1 + e^{−0.741})):
+    a number that is not that result is wrong."""
+    for name, num in _line_up(ck, a, b):
+        if not isinstance(name, Ref) or not isinstance(num, Num):
+            continue
+        q = ck.model.resolve(name, line=ck.line)
+        claimed = ck.model.claimed.get(q.key) if q is not None else None
+        if claimed is None or claimed[1] >= ck.line or claimed[0].decimals < 1:
+            continue
+        given = claimed[0]
+        if abs(_value(given) - _value(num)) > _half_unit(given) + _half_unit(num):
+            return wrong(Stage.VALUES, f"{display(q.key)} is {given.text} (line {claimed[1]}), "
+                         f"but {num.text} is put in", given.text)
+    return None
 
 
 def _is_matrix_valued(ck, node) -> bool:

@@ -8,11 +8,11 @@ from collections import Counter
 
 from ...algebra import Sigmoid
 from ..read.align import align, normalize
-from ..read.ir import FUNCTIONISH, Deriv, Juxt, Op, Paren, Ref, factors
+from ..read.ir import FUNCTIONISH, Deriv, Juxt, Op, Paren, Ref, factors, refs
 from ..read.names import display
 from ..read.statements import is_numeric
 from .definitions import convert_definitions
-from .note_model import alias, definition_form, orphans
+from .note_model import Finding, alias, definition_form, orphans
 from .to_sympy import Unverifiable, to_sympy
 
 
@@ -29,6 +29,35 @@ def infer_aliases(model) -> None:
     _indexed_weights(model)
     _loss_terms(model)
     _bare_letters(model)
+    _slips(model)
+
+
+def _one_apart(a: str, b: str) -> bool:
+    """b is a with one character left out (ao_o1 and a_o1, ao1 and a_o1)."""
+    return len(a) == len(b) + 1 and any(a[:i] + a[i + 1:] == b for i in range(len(a)))
+
+
+def _slips(model) -> None:
+    """A name the note never defines that is one character away from exactly one name it does
+    (ao1 beside a_o1, in a note with no other ao-name): a slip of the pen, read as that name and
+    reported as a warning on every line it is used."""
+    lonely = orphans(model)
+    known = {k: "_".join(k) for k, q in model.quantities.items() if k not in lonely and len(k) <= 3}
+    for key in sorted(lonely):
+        spelled = "_".join(key)
+        if len(spelled) < 3 or key not in model.quantities or model.quantities[key].definition is not None:
+            continue
+        hits = [k for k, other in known.items() if spelled.replace("_", "") == other.replace("_", "")]
+        if not hits:  # ao1 is a_o1 without its underscore before it is o1 with a stray a
+            hits = [k for k, other in known.items() if _one_apart(spelled, other) or _one_apart(other, spelled)]
+        if len(hits) != 1:
+            continue
+        lines = sorted({st.formula.line for st in model.statements for m in st.members
+                        for r in refs(m.node) if r.key == key})
+        alias(model, key, hits[0], f"{display(key)} is never defined; one character away from it")
+        for line in lines:
+            model.findings.append(Finding(line, "warning", f"{display(key)} is not defined anywhere: read as "
+                                                           f"{display(hits[0])}, one character away"))
 
 
 def _unify(model, a, b) -> None:
@@ -95,7 +124,8 @@ def loss_alias(model) -> None:
     if loss_q is None:
         return
     for key in numerators:
-        if key != loss_q.key and len(key) == 1 and key[0].lower() in ("l", "e", "j", "c", "loss", "error", "cost"):
+        if key != loss_q.key and len(key) == 1 and key[0].lower() in ("l", "e", "j", "c", "loss", "error", "cost") \
+                and key[0].lower() != loss_q.key[0].lower():  # l beside L is a name of its own
             alias(model, key, loss_q.key, f"the loss, {display(loss_q.key)}")
 
 
@@ -104,6 +134,8 @@ def _loss_terms(model) -> None:
     undefined = [k for k, q in model.quantities.items() if q.definition is None]
     for key in sorted(undefined):
         m = re.match(r"^([A-Za-z]+)(\d+)$", key[0]) if len(key) == 1 else None
+        if m and m.group(1).lower() not in ("l", "e", "j", "c", "loss", "error", "cost"):
+            continue  # z2 beside z = wx + b is a quantity of its own, not a term of z
         whole = model.quantities.get((m.group(1),)) if m else None
         if whole is None or whole.def_node is None:
             continue

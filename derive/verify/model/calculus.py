@@ -32,6 +32,16 @@ class Calculus:
         self._adjoints: dict = {}
         self._below: dict = {}
         self._resolved: dict = {}
+        self._read: set | None = None
+
+    def _read_by_definitions(self) -> set:
+        """The symbols some definition of the note reads."""
+        if self._read is None:
+            self._read = set()
+            for q in self.model.quantities.values():
+                if q.definition is not None:
+                    self._read |= q.definition.free_symbols
+        return self._read
 
     def resolve(self, expr: sp.Expr) -> sp.Expr:
         """Derivatives replaced by what they are under the note's definitions. A derivative over a
@@ -139,7 +149,34 @@ class Calculus:
         expression (∂σ(u)/∂(h1 w5 + h2 w6 + b3)): a change of variables through a symbol it is
         linear in, else the expression replaced wherever it appears."""
         if wrt.is_Symbol:
-            return sp.diff(self.expand(of, keep={wrt}), wrt)
+            kept = self.expand(of, keep={wrt})
+            if not kept.has(wrt):
+                through = self._through(of, wrt)
+                if through is not None:
+                    return through
+                q = self.model.by_symbol_map().get(wrt)
+                if q is not None and q.definition is None and wrt not in self._read_by_definitions():
+                    raise Unverifiable(f"{display(q.key)} appears in no definition of the note, so nothing is "
+                                       "known to depend on it")
+                unknown = sorted(kept.free_symbols & self.model.computed_only, key=str)
+                if unknown:
+                    q = self.model.by_symbol_map().get(unknown[0])
+                    name = display(q.key) if q is not None else str(unknown[0])
+                    raise Unverifiable(f"{name} is worked out from numbers only, so what it depends on is not "
+                                       "written")
+            return sp.diff(kept, wrt)
+        moved = self._linear(of, wrt)
+        if moved is not None:
+            return moved
+        u = sp.Dummy("u")
+        expanded = self.expand(of, replace=(wrt, u))
+        if not expanded.has(u):
+            raise Unverifiable(f"{str(wrt)} does not appear in {str(of)}")
+        return sp.diff(expanded, u).xreplace({u: wrt})
+
+    def _linear(self, of: sp.Expr, wrt: sp.Expr) -> sp.Expr | None:
+        """d(of)/d(wrt) by a change of variables through a symbol wrt is linear in with a number
+        as its coefficient (e = ŷ − y: y = ŷ − e), or None when there is none."""
         u = sp.Dummy("u")
         for s in sorted(wrt.free_symbols, key=lambda x: x.name):
             c = sp.diff(wrt, s)
@@ -149,10 +186,20 @@ class Calculus:
                     continue
                 moved = inside.xreplace({s: (u - (wrt - c * s)) / c})
                 return sp.diff(self.expand(moved), u).xreplace({u: wrt})
-        expanded = self.expand(of, replace=(wrt, u))
-        if not expanded.has(u):
-            raise Unverifiable(f"{str(wrt)} does not appear in {str(of)}")
-        return sp.diff(expanded, u).xreplace({u: wrt})
+        return None
+
+    def _through(self, of: sp.Expr, wrt: sp.Symbol) -> sp.Expr | None:
+        """∂L/∂e for an intermediate e = ŷ − y that L's own definition, L = (ŷ − y)², does not
+        name: the same quantity seen through e (L = e²), by a change of variables, with e's
+        definition put back into the result. None when that reading does not exist."""
+        q = self.model.by_symbol_map().get(wrt)
+        if q is None or q.definition is None:
+            return None
+        inner = self.expand(wrt)
+        if inner.is_Symbol or not (inner.free_symbols & self.expand(of).free_symbols):
+            return None
+        d = self._linear(of, inner)
+        return None if d is None else d.xreplace({inner: wrt})
 
     def expand(self, expr: sp.Expr, keep: set | None = None, replace=None) -> sp.Expr:
         """Definitions substituted until only inputs and parameters (and `keep`) are left."""

@@ -125,6 +125,8 @@ def definitions(model: NoteModel) -> None:
                 form = _best_form(model, st, i, elsewhere)
                 if q.def_node is None:
                     q.def_node, q.def_line = form, st.formula.line
+                    q.forms.extend((m.node, st.formula.line) for k, m in enumerate(st.members[i + 1:], start=i + 1)
+                                   if m.node is not form and st.rels[k - 1] == "=" and _symbolic(m.node))
                 else:
                     q.others.append((form, st.formula.line))
             elif isinstance(right.node, Ref) and _symbolic(left.node) and i == len(st.rels) - 1 \
@@ -232,6 +234,44 @@ def convert_definitions(model: NoteModel) -> None:
                 continue
             if not expr.has(q.symbol):
                 q.definition, q.def_node, q.def_line = expr, node, line
+                break
+
+
+MAX_VISITS = 5000  # quantities visited when looking for a circle of definitions
+
+
+def break_cycles(model: NoteModel) -> None:
+    """`a_h1 = σ(o1) = 1/(1 + exp(−h1))` with o1 computed from a_h1: the first form goes round in a
+    circle, so the chain's other form is the definition, and the step between them is judged."""
+    by_symbol = {q.symbol: q for q in model.quantities.values()}
+
+    def reaches(expr, target) -> bool:
+        stack, seen = list(expr.free_symbols), set()
+        while stack and len(seen) < MAX_VISITS:
+            s = stack.pop()
+            if s == target:
+                return True
+            if s in seen:
+                continue
+            seen.add(s)
+            q = by_symbol.get(s)
+            if q is not None and q.definition is not None:
+                stack.extend(q.definition.free_symbols)
+        return False
+
+    for q in sorted((q for q in model.quantities.values() if q.definition is not None and q.forms),
+                    key=lambda q: q.def_line or 0):
+        if not reaches(q.definition, q.symbol):
+            continue
+        for node, line in q.forms:
+            try:
+                expr = to_sympy(node, model)
+            except Unverifiable:
+                continue
+            if not reaches(expr, q.symbol):
+                q.definition, q.def_node, q.def_line = expr, node, line
+                model.readings[q.key] = f"read {display(q.key)} from its last form on line {line} (the first " \
+                                        "goes round in a circle of definitions)"
                 break
 
 

@@ -19,6 +19,7 @@ from ..read.names import Match, display, find, is_learning_rate
 from ..read.statements import Statement
 from .to_sympy import Unverifiable, apply, to_sympy
 
+GUESSED = ("a different case",)  # readings of a spelling the note does not state
 FUNCTION_LETTERS = {("S",), ("g",), ("f",), ("h",), ("phi",)}
 
 
@@ -31,6 +32,7 @@ class Quantity:
     def_node: object = None
     def_line: int | None = None
     others: list = field(default_factory=list)  # later definitions, tried when the first cannot be read
+    forms: list = field(default_factory=list)  # the other forms of its defining chain (a = σ(o) = σ(h))
 
 
 @dataclass
@@ -63,6 +65,7 @@ class NoteModel:
     functions: dict[tuple[str, ...], object] = field(default_factory=dict)  # key -> "sigma" or an sp.Lambda
     values: dict[tuple[str, ...], Fraction] = field(default_factory=dict)
     read_only: set[tuple[str, ...]] = field(default_factory=set)  # values met only inside substitutions, rounded
+    computed_only: set = field(default_factory=set)  # symbols of names the note computes from numbers only
     bindings: list[Binding] = field(default_factory=list)  # every value the note gives a leaf
     findings: list[Finding] = field(default_factory=list)
     declared_vectors: dict[tuple[str, ...], list[Ref]] = field(default_factory=dict)
@@ -91,6 +94,8 @@ class NoteModel:
             m: Match | None = None
         else:
             m = find(key, list(self.quantities))
+            if m is not None and m.how in GUESSED and _letter_case(key, m.key):
+                m = None  # l is not L, f is not F, δ^(l) is not δ^(L): a layer or a quantity of its own
             if m is None:
                 self._missing[key] = stamp
         if m is not None:
@@ -113,6 +118,14 @@ class NoteModel:
         if q is None:
             raise Unverifiable(f"{display(ref.key)} is used but nothing in the note defines it")
         return q.symbol
+
+    def defined_e(self) -> sp.Symbol | None:
+        """The symbol of a quantity the note calls e (e = ŷ − y), when it defines or gives one;
+        otherwise e is Euler's number."""
+        q = self.quantities.get(("e",))
+        if q is not None and (q.def_node is not None or ("e",) in self.values):
+            return q.symbol
+        return None
 
     def function(self, ref: Ref) -> str | None:
         key = self.aliases.get(ref.key, ref.key)
@@ -181,6 +194,14 @@ class NoteModel:
 
 
 # --- questions every stage asks -----------------------------------------------------------------
+
+
+def _letter_case(key: tuple[str, ...], other: tuple[str, ...]) -> bool:
+    """The two spellings differ in the case of a lone letter or of a layer label (l and L, f and F,
+    δ^(l) and δ^(L)), which notes use for different things; W5 and w5 differ only in style."""
+    if len(key) != len(other):
+        return True
+    return any(a != b and (len(a) == 1 or a.startswith("^")) for a, b in zip(key, other))
 
 
 def orphans(model) -> set[tuple[str, ...]]:

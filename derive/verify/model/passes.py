@@ -8,6 +8,7 @@ from ..read.statements import Statement
 from .aliases import infer_aliases, loss_alias
 from .definitions import (
     apply_user_aliases,
+    break_cycles,
     convert_definitions,
     declarations,
     definitions,
@@ -32,6 +33,7 @@ PASSES = (
     convert_definitions,
     infer_aliases,         # names a chain sets equal to defined ones by shape
     convert_definitions,   # what the aliases made readable
+    break_cycles,          # a = σ(o) = σ(h) with o computed from a: the form that is not circular
     find_loss,
     loss_alias,            # an undefined L or E differentiated by parameters is the loss
     resolve_derivatives,   # dW_i → dL_1/dW_i + dL_2/dW_i

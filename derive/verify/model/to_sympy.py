@@ -104,6 +104,10 @@ def to_sympy(node, scope: Scope) -> sp.Expr:  # noqa: C901 - one dispatch, top t
             return sp.ImmutableMatrix([[to_sympy(i, scope) for i in node.items]])
         raise Unverifiable("a list of values where one value is expected")
     if isinstance(node, Exp):
+        euler = getattr(scope, "defined_e", None)
+        e = euler() if euler is not None else None
+        if e is not None:  # e = ŷ − y: the note's e, not Euler's number
+            return sp.Pow(e, to_sympy(node.arg, scope))
         return sp.exp(to_sympy(node.arg, scope))
     if isinstance(node, Juxt):
         return _juxt(node, scope)

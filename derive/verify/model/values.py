@@ -51,6 +51,7 @@ def collect_values(model) -> None:
     results = _results(model)
     model.claimed = _claimed(model)
     _numeric_definitions(model)
+    _computed_only(model)
     seen = _seen(model, results)
     _choose(model, seen)
     model.exact = exact_values(model)
@@ -61,6 +62,23 @@ def collect_values(model) -> None:
     _value_aliases(model, seen)
     model.exact = exact_values(model)
     model.findings.sort(key=lambda f: f.line)
+
+
+def _computed_only(model) -> None:
+    """Names the note works out from numbers alone (L = (0 − 0.4694)² with no L = … in names): what
+    they depend on is not written, so no derivative of theirs may be taken as 0."""
+    for st in model.statements:
+        if st.anchored:
+            continue
+        for k in range(len(st.members) - 1):  # ŷ = a^{(2)} = σ(0.4172): a^{(2)} too
+            name, right = st.members[k].node, st.members[k + 1].node
+            if k and st.rels[k - 1] != "=":
+                break
+            if isinstance(name, Ref) and is_numeric(right) and as_number(right) is None:
+                q = model.resolve(name)
+                if q is not None and q.definition is None:
+                    model.computed_only.add(q.symbol)
+                break
 
 
 def _results(model) -> list[Num]:
@@ -78,7 +96,7 @@ def _numeric_definitions(model) -> None:
     by_value = defaultdict(list)
     for key, (n, _) in model.claimed.items():
         q = model.quantities.get(key)
-        if q is not None and q.definition is not None and n.decimals >= 2:
+        if q is not None and q.definition is not None and n.decimals >= 1 and n.value not in (0, 1):
             by_value[n.value].append(key)
 
     used: set = set()
@@ -92,8 +110,9 @@ def _numeric_definitions(model) -> None:
 
     for st in model.statements:
         first = st.subject.node if st.subject is not None else None
-        if not isinstance(first, Ref) or len(st.members) < 2 or not is_numeric(st.members[1].node):
-            continue
+        if not isinstance(first, Ref) or len(st.members) < 2 or not is_numeric(st.members[1].node) \
+                or as_number(st.members[1].node) is not None:
+            continue  # w = 0.5 gives w a value; only a computation (σ(0.5)) can stand for a definition
         used.clear()
         q = model.resolve(first)
         if q is None or q.definition is not None or q.key in model.values:
@@ -155,6 +174,8 @@ def _seen(model, results: list[Num]) -> list[Seen]:
             if rel not in ("=", "->"):
                 continue
             number = as_number(right.node)
+            if rel == "->" and isinstance(left.node, Ref) and number is not None:
+                continue  # w₂ → −0.861: the value after a step, not the value w₂ has
             if isinstance(left.node, Ref) and number is not None:
                 q = model.resolve(left.node)
                 if q is not None:

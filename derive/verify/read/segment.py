@@ -230,7 +230,7 @@ class _Builder:
                     self.column_sum(m.start(), close + len("\\end{array}"))
                     self.add(pos, m.start(), kind)
                     pos = close + len("\\end{array}")
-        rows = _split_rows(s, pos, end) if kind == "display" and "\\\\" in s[pos:end] else []
+        rows = _split_rows(s, pos, end) if kind in ("display", "inline") and "\\\\" in s[pos:end] else []
         if len(rows) > 1:  # `a = b \\ c = d` with no environment: MathJax breaks the line there
             for a, e in rows:
                 self.add(a, e, "row")

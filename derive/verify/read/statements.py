@@ -31,6 +31,7 @@ from .ir import (
 )
 from .labels import CONDITIONAL, argument_label, function_definition
 from .parse import ParseFailure, parse
+from .products import powers_of_a_defined_e, split_letter_runs
 from .segment import Formula, Note
 from .to_ir import chains as to_chains
 
@@ -125,11 +126,27 @@ def statements(note: Note) -> tuple[list[Statement], list[Unreadable], list[Form
             previous = with_relations[-1]
             rows[index] = with_relations[0]
             open_chain = bool(chains) and chains[-1].trailing
+    out = [st for st in out if not _loop_start(note, st)]
     _unranged_templates(out)
     _layer_labels(out)
+    split_letter_runs(out)  # z = wx + b: w times x
+    powers_of_a_defined_e(out)  # e = ŷ − y, L = e²
     for st in out:  # a + b + \dots + z: written out where the pattern is plain
         st.members = [Member(fill_all(m.node), m.start, m.end) for m in st.members]
     return out, bad, remarks
+
+
+_LOOP = re.compile(r"\b(?:for|from)\s*\(?\s*$", re.IGNORECASE)
+
+
+def _loop_start(note: Note, st: Statement) -> bool:
+    """`for (i = 1 to m)`: where an index starts, not a value of i."""
+    f = st.formula
+    if f.kind != "inline" or len(st.members) != 2 or not isinstance(st.members[0].node, Ref) \
+            or not isinstance(st.members[1].node, Num):
+        return False
+    start = note.line_starts[f.line - 1]
+    return bool(_LOOP.search(note.text[max(start, f.start - 40): f.start].rstrip("$\\( ")))
 
 
 def _chains_of(note: Note, f: Formula) -> list[Chain] | Unreadable | None:

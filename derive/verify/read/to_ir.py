@@ -191,6 +191,9 @@ class ToIR(Transformer):
         return Op("*", (a, b))
 
     def div(self, num, _slash, den):
+        if isinstance(num, Op) and num.kind in ("*", "/") and _pending_partial(num.args[1]) \
+                and _differential(den)[1]:  # a · ∂E/∂w: the slash joins the ∂s, not the product
+            return Op(num.kind, (num.args[0], self.div(num.args[1], _slash, den)))
         (of, num_diff), (wrt, den_diff) = _differential(num), _differential(den)
         if num_diff and den_diff:  # \partial L / \partial w_5: a derivative written with a slash
             return Deriv(of, wrt, partial=_is_partial(num))
@@ -400,6 +403,8 @@ def _juxt(left, right):  # noqa: C901 - the readings of two things side by side,
         return Differential(_juxt(left.of, right), left.partial)
     if isinstance(left, Deriv) and left.of is not None and left.wrt is None and isinstance(right, Ref):
         return Deriv(left.of, right, left.partial)  # \partial E / \partial w: the slash took only the ∂
+    if isinstance(left, Op) and left.kind in ("*", "/") and _pending_partial(left.args[1]):
+        return Op(left.kind, (left.args[0], _juxt(left.args[1], right)))  # ∂E/∂a * ∂a/∂w, typed in a line
     if isinstance(left, LeftLabel) and isinstance(right, Ref):
         return Ref(right.tokens + (f"^{_label_text(left.label)}",), right.tex, right.hat)
     if isinstance(left, Opaque) and not left.ditto:
@@ -546,6 +551,12 @@ def _is_partial(n) -> bool:
     if isinstance(n, Ref):
         return n.tokens == ("∂",)
     return isinstance(n, Differential) and n.partial
+
+
+def _pending_partial(n) -> bool:
+    """∂, ∂x or ∂E/∂ as the last factor of a product: it takes the name written after it."""
+    return (isinstance(n, Ref) and n.tokens == ("∂",)) or (isinstance(n, Differential) and n.partial) \
+        or (isinstance(n, Deriv) and n.of is not None and n.wrt is None and n.partial)
 
 
 def _differential(n) -> tuple[object | None, bool]:

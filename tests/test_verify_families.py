@@ -1,0 +1,74 @@
+"""Notation and structure families of real notes, each in a short note written for this test:
+plain-text formulas with δ for ∂ and a slip of the pen in a name, a definition chain whose first
+form goes round in a circle, letters side by side (wx) and an error called e, sections that change
+the activation, and a worked example whose output is only computed from numbers.
+
+Expected verdicts are worked out by hand in the comments."""
+
+from pathlib import Path
+
+import pytest
+
+from derive.cli.main import main
+from derive.verify import verify_file
+
+NOTES = Path(__file__).parent / "notes" / "families"
+
+
+def verdicts(name):
+    report = verify_file(NOTES / name)
+    return report, {(v.line, v.status) for v in report.verdicts}
+
+
+def wrong_lines(report):
+    return sorted({v.line for v in report.verdicts if v.status == "wrong"})
+
+
+def test_plain_text_with_delta_for_partial_and_a_slip_in_a_name():
+    report, got = verdicts("plain_text_slips.md")
+    # line 11: the chain rule as written is dE/dv1; line 12 the same with ao1 for a_o1 (a warning, not
+    # an error); line 13 ends in x2 where h1 = u1 x1 + u2 x2 gives x1; line 14 differentiates by u1
+    # on the right for dE/du2 on the left
+    assert wrong_lines(report) == [13, 14]
+    assert (11, "correct") in got and (12, "warning") in got and (12, "correct") in got
+    assert any("ao1" in v.message and "a_o1" in v.message for v in report.verdicts if v.line == 12)
+
+
+def test_a_definition_chain_that_goes_round_in_a_circle():
+    report, _ = verdicts("plain_text_circle.md")
+    # p = σ(k) = 1/(1+exp(-h)) with k = w2 p: σ(k) cannot define p, so p is σ(h), and the step
+    # p = σ(k) is the error (σ(w2 σ(h)) is not σ(h))
+    assert wrong_lines(report) == [4]
+    assert any("circle" in r for r in report.readings)
+
+
+def test_letters_side_by_side_and_an_error_called_e():
+    report, got = verdicts("products_and_e.md")
+    # z = 0.5·2 − 0.5 = 0.5, ŷ = σ(0.5) = 0.622459 → 0.6225, e = −0.377541 → −0.3775,
+    # L = e² = 0.142537 → 0.1425, ∂L/∂e = 2e = −0.755081 → −0.7551,
+    # ∂L/∂w = 2e·ŷ(1 − ŷ)·x = −0.755081·0.235004·2 = −0.354894 → −0.3549
+    assert wrong_lines(report) == []
+    assert report.summary["correct"] >= 10 and report.summary["unverifiable"] == 0
+
+
+def test_a_section_that_changes_the_activation_is_another_example():
+    report, got = verdicts("sections_relu.md")
+    # with h = σ(vx): ∂L/∂v = −2(y − ŷ)·u·h(1 − h)·x; with h = max(0, vx) and vx = 0.5 > 0:
+    # ∂L/∂v = −2(y − ŷ)·u·x. Neither is wrong in its own section; `u → −0.861` is a new value
+    assert wrong_lines(report) == []
+    assert (9, "correct") in got and (18, "correct") in got
+
+
+def test_a_quantity_worked_out_from_numbers_is_never_constant():
+    report, got = verdicts("worked_numbers.md")
+    # z1 = 0.5, a1 = σ(0.5) = 0.622459 → 0.6225, z2 = −0.6225 + 0.5 = −0.1225,
+    # ŷ = σ(−0.1225) = 0.469414 → 0.4694, L = 0.4694² = 0.220336 → 0.2203, −2(0 − 0.4694) = 0.9388:
+    # all right; L is known only by its numbers, so ∂L/∂ŷ is not taken as 0; w₂ = −1.0 − 1.0 · 0.1455
+    # = −1.1455 is the new w₂ (its arithmetic is checked), not a claim that w₂ is −1.1455 before the step
+    assert wrong_lines(report) == []
+    assert (8, "correct") in got and (11, "correct") in got
+
+
+@pytest.mark.parametrize("name", ["plain_text_slips.md", "plain_text_circle.md"])
+def test_the_note_exits_1(capsys, name):
+    assert main(["verify", str(NOTES / name)]) == 1
