@@ -130,6 +130,19 @@ def test_allow_large_still_lets_a_document_past_the_parameter_limit(tmp_path, ca
     assert code == 0, err
 
 
+def test_the_engine_checks_the_same_parameter_limit_as_the_spec():
+    import ast
+    import inspect
+
+    from derive.derivation import engine
+    from derive.network import limits
+
+    assert engine.MAX_PARAMETERS is limits.MAX_PARAMETERS
+    defined = {t.id for node in ast.parse(inspect.getsource(engine)).body if isinstance(node, ast.Assign)
+               for t in node.targets if isinstance(t, ast.Name)}
+    assert "MAX_PARAMETERS" not in defined, "the engine defines its own parameter limit again"
+
+
 SPECS = [
     {"layers": [3, 4, 5, 2], "activation": ["sigmoid", "tanh", "softmax"], "loss": "cross_entropy"},
     {"layers": [2, 3, 2], "naming": "flat"},

@@ -20,12 +20,12 @@ import sympy as sp
 from ..algebra import MaxRoute, delta_symbol, plus, symbol, times
 from ..errors import SizeError
 from ..network.graph import Activate, Affine, Loss, LossTerm, Network, Pool, Quantity, Role, Softmax, grad_parents
+from ..network.limits import MAX_PARAMETERS  # one limit, checked from the spec and here on any network
 from ..rules import ACTIVATIONS, LOSSES, SOFTMAX
 from . import numeric
 
 PATH_LIMIT = 8        # chain-rule paths listed one by one up to this many per parameter
 COMPACT_LIMIT = 60    # symbols in the factored named form; beyond it the δ form says it better
-MAX_PARAMETERS = 2500  # beyond this a symbolic derivation is no help to a reader (override: allow_large)
 
 
 # --- local derivatives and definitions, from the rules -----------------------------------------
