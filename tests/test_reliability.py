@@ -474,3 +474,11 @@ def test_a_key_with_a_line_break_is_named_on_one_line(tmp_path, capsys):
     spec.write_text('"a\\nb" = 1\nlayers = [2, 1]\n')
     code, _, err = run(capsys, "gradients", spec)
     assert code == 2 and one_line_error(err) and "error: a?b: unknown key" in err, err
+
+
+def test_every_error_is_one_line_whatever_file_name_it_names(tmp_path, capsys):
+    made = tmp_path / "two\nlines\rand a\x1b[31mcolour"
+    made.write_text("mine\n")
+    code, _, err = run(capsys, "handout", "mlp-221", "-o", made)  # a file where a folder is needed
+    assert code == 2 and one_line_error(err), err
+    assert "two?lines?and a?[31mcolour: a handout is several files" in err

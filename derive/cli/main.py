@@ -15,7 +15,7 @@ import click
 from .. import __version__
 from ..derivation import numeric
 from ..derivation.engine import derive
-from ..errors import DeriveError
+from ..errors import DeriveError, printable
 from ..network.cnn import TIE_RULE
 from ..network.evaluate import kinks, max_pool_margin
 from ..network.examples import EXAMPLES
@@ -132,8 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("derive: interrupted", err=True)
         return 130
-    except DeriveError as e:
-        click.echo(f"derive: error: {e}", err=True)
+    except DeriveError as e:  # one line, whatever file name or key the message carries
+        click.echo(f"derive: error: {printable(str(e))}", err=True)
         return 2
     except BrokenPipeError:
         return 0
