@@ -121,6 +121,23 @@ def test_documents_and_handouts_refuse_what_cannot_fit_before_building_it(tmp_pa
         assert code == 2 and one_line_error(err) and "even with --allow-large" in err, err
 
 
+SOFT = {  # past a soft limit only: --allow-large would build these
+    "long": HUGE["long"],
+    "terms": 'kind = "cnn"\ninput = [1, 50, 50]\nlayers = [{type = "conv", maps = 1, kernel = 10}, '
+             '{type = "pool", kind = "avg", size = 41}, {type = "dense", units = 2}]\n',
+}
+
+
+@pytest.mark.parametrize("case", sorted(SOFT))
+def test_documents_and_handouts_check_the_soft_limits_from_the_spec_too(tmp_path, capsys, nothing_built, case):
+    spec = tmp_path / f"{case}.toml"
+    spec.write_text(SOFT[case])
+    for argv in (["doc", spec], ["handout", spec, "-o", tmp_path / "out"]):
+        code, _, err = run(capsys, *argv)
+        assert code == 2 and one_line_error(err) and "pass --allow-large" in err, err
+    assert not (tmp_path / "out").exists()
+
+
 def test_allow_large_still_lets_a_document_past_the_parameter_limit(tmp_path, capsys):
     spec = tmp_path / "wide.toml"
     spec.write_text("layers = [60, 50, 1]\n")  # 3,101 parameters

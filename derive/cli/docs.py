@@ -59,7 +59,7 @@ force_option = click.option("--force", is_flag=True, help="Replace existing file
 @click.option("--allow-large", is_flag=True, help="Derive networks above the size limit anyway.")
 def doc(target: str, fmt_: str, output: str | None, templates: Path | None, force: bool, allow_large: bool) -> int:
     """A derivation document for TARGET (a built-in example or a spec file)."""
-    net = load_target(target)
+    net = load_target(target, allow_large)
     document = build_document(derive(net, allow_large=allow_large))
     source = f"derive doc {_source_name(target)} --format {fmt_}"
     if output is None and fmt_ != "pdf":
@@ -106,7 +106,7 @@ def handout(target: str, variants: int | None, roster: Path | None, seed: int, f
     if roster is not None and variants is not None:
         raise DeriveError("--roster gives a sheet per student; leave out --variants")
     students = read_roster(_read_text(roster, "roster"), str(roster)) if roster is not None else None
-    net = load_target(target)
+    net = load_target(target, allow_large)
     spec = None if target in EXAMPLES else _read_text(Path(target), "spec")
     a = Assignment(net.name, target, spec, seed, roster.name if roster is not None else None)
     ch = class_handout(net, a, fmt_, students, variants or 1, tuple(dict.fromkeys(exports)), combine, templates,
