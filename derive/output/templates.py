@@ -125,6 +125,15 @@ def _tex_text(s: str) -> str:
     return "".join(out)
 
 
+MD_SPECIAL = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def _md_text(s) -> str:
+    """Plain text for Markdown: '<', '>' and '&' as entities, so that text from a spec or a roster can
+    never open an HTML tag (Markdown passes raw HTML through) and shows as written."""
+    return "".join(MD_SPECIAL.get(c, c) for c in str(s))
+
+
 def _tex_num(x) -> str:
     s = fmt_tex(x)
     return f"${s}$" if "times" in s else s
@@ -148,7 +157,7 @@ def _html_row(eqs) -> Markup:
 
 FILTERS = {
     "md": {"eq": _md_eq, "eqrow": _md_row, "math": lambda s: f"${s}$", "display": lambda s: f"$${s}$$",
-           "num": fmt, "text": lambda s: s},
+           "num": fmt, "text": _md_text},
     "tex": {"eq": _tex_eq, "eqrow": _tex_row, "math": lambda s: f"${s}$", "display": lambda s: "\\[ %s \\]" % s,
             "num": _tex_num, "text": _tex_text},
     "html": {"eq": _html_eq, "eqrow": _html_row, "math": lambda s: _mathml(s, "inline"),
