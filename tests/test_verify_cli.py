@@ -232,3 +232,79 @@ def test_a_notebook_is_checked_on_its_markdown_cells(tmp_path, capsys):
     assert claims[0]["source"] == "2 \\cdot 3 = 7"
     code, out, _ = run(capsys, "verify", nb, "--format", "md")
     assert "\n# Notes\n" in out and "wrong" in out and "\"cells\"" not in out
+
+
+def run_bounded(cwd, *argv, seconds=60):
+    """The command in a child process with a time and a memory limit, so that a reader that never stops
+    (/dev/zero) or never starts (a FIFO without a writer) fails the test instead of hanging it."""
+    import os
+    import subprocess
+    import sys
+
+    resource = pytest.importorskip("resource")
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    try:
+        done = subprocess.run([sys.executable, "-m", "derive", *map(str, argv)], cwd=cwd, capture_output=True,
+                              text=True, timeout=seconds, preexec_fn=limit, env=env)
+    except subprocess.TimeoutExpired:
+        return None, "", "timed out"
+    return done.returncode, done.stdout, done.stderr
+
+
+needs_devices = pytest.mark.skipif(not (Path("/dev/zero").exists() and hasattr(__import__("os"), "mkfifo")),
+                                   reason="needs /dev/zero and FIFOs")
+
+
+@needs_devices
+def test_a_note_that_is_no_regular_file_is_not_checked_and_the_batch_goes_on(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "pipe.md")
+    code, out, err = run_bounded(tmp_path, "verify", "/dev/zero", "pipe.md", CORRECT, "--json")
+    assert code == 2, err
+    data = json.loads(out)
+    assert [n["path"] for n in data["notes"]] == [str(CORRECT)]
+    assert {e["path"]: e["message"] for e in data["errors"]} == {
+        "/dev/zero": "not a regular file (a character device); give a file",
+        "pipe.md": "not a regular file (a named pipe); give a file"}
+    assert err.splitlines() == ["derive: /dev/zero: not a regular file (a character device); give a file",
+                                "derive: pipe.md: not a regular file (a named pipe); give a file"]
+
+
+@needs_devices
+@pytest.mark.parametrize("spec", ["/dev/zero", "pipe.toml", "folder"])
+def test_a_spec_that_is_no_regular_file_is_refused_in_one_line(tmp_path, spec):
+    import os
+
+    os.mkfifo(tmp_path / "pipe.toml")
+    (tmp_path / "folder").mkdir()
+    code, out, err = run_bounded(tmp_path, "verify", CORRECT, "--spec", spec, seconds=30)
+    assert code == 2 and out == "", err
+    assert len(err.splitlines()) == 1 and err.startswith(f"derive: error: --spec {spec}: not a regular file"), err
+
+
+def test_a_note_past_the_size_limit_is_not_checked(tmp_path, capsys, monkeypatch):
+    import io
+
+    from derive.cli.verify import MAX_NOTE_BYTES
+
+    big = tmp_path / "big.md"
+    big.write_text("$$y = 2 + 2 = 4$$\n" + "x" * MAX_NOTE_BYTES)
+    code, out, err = run(capsys, "verify", big, CORRECT, "--json")
+    assert code == 2 and [n["path"] for n in json.loads(out)["notes"]] == [str(CORRECT)]
+    assert err == f"derive: {big}: larger than the {MAX_NOTE_BYTES:,} bytes a note may have\n"
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(big.read_bytes())))
+    code, out, err = run(capsys, "verify", "-")
+    assert code == 2 and out == "" and err == (f"derive: error: standard input: larger than the "
+                                               f"{MAX_NOTE_BYTES:,} bytes a note may have\n")
+
+
+def test_a_note_named_with_a_line_break_is_reported_on_one_line(tmp_path, capsys):
+    bad = tmp_path / "two\nlines.md"
+    bad.write_bytes(b"\xff\xfe")
+    code, _, err = run(capsys, "verify", bad, CORRECT)
+    assert code == 2 and len(err.splitlines()) == 1 and "two?lines.md: not UTF-8 text" in err, err

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import click
 
-from ..errors import DeriveError, NoteError
+from ..errors import DeriveError, InputError, NoteError, printable, read_text_limited
+from ..network.spec import MAX_SPEC_BYTES
 from ..output.files import write_all
 
 EXIT_WRONG, EXIT_BAD_INPUT = 1, 2  # 1 also: nothing checked in a note, or its coverage below --min-coverage
@@ -20,25 +21,27 @@ EXIT_WRONG, EXIT_BAD_INPUT = 1, 2  # 1 also: nothing checked in a note, or its c
 STDIN = "-"
 SUFFIXES = (".md", ".markdown", ".txt", ".tex", ".ipynb")  # the notes a folder is searched for
 MAX_NOTES = 10_000  # in one folder, subfolders included
+MAX_NOTE_BYTES = 2_000_000  # a note is text: the checker's own limit for a file (verify.MAX_BYTES), stdin's too
 
 
 def _check_one(args: tuple[str, dict, str | None]) -> tuple[str, object, str | None]:
     """(path, report or None, error message or None): runs in a worker process. text is the note's
     text when it is not the file's own (stdin's)."""
     # imported here, not at the top: `derive --help` and the other commands start without the checker
-    from ..verify import read, verify_file, verify_text
+    from ..verify import read, verify_text
 
     path, aliases, text = args
     try:
-        if text is not None:
-            rep = verify_text(path, text, aliases)
-        else:
-            rep = verify_file(path, aliases)
-        if not rep.cells:  # a notebook: the cell of each line, for the reader
-            raw = text if text is not None else _notebook_json(path)
-            if raw is not None and read.notebook.looks_like_notebook(raw):
-                rep.cells = read.notebook.markdown_of(path, raw)[1]
+        from_stdin = text is not None
+        if not from_stdin:
+            text = _note_text(path)
+        rep = verify_text(path, text, aliases)
+        if not rep.cells and (from_stdin or path.lower().endswith(".ipynb")):  # the cell of each line
+            if read.notebook.looks_like_notebook(text):
+                rep.cells = read.notebook.markdown_of(path, text)[1]
         return path, rep, None
+    except InputError as e:  # a device, a pipe, a folder, too large, not UTF-8: this note is not checked
+        return path, None, e.reason
     except NoteError as e:
         return path, None, str(e).split(": ", 1)[-1]
     except RecursionError:
@@ -47,13 +50,14 @@ def _check_one(args: tuple[str, dict, str | None]) -> tuple[str, object, str | N
         return path, None, f"the checker failed on this note ({type(e).__name__}: {e}); please report it"
 
 
-def _notebook_json(path: str) -> str | None:
-    if not path.lower().endswith(".ipynb"):
-        return None
+def _note_text(path: str) -> str:
+    """A note's text: a regular UTF-8 file of at most MAX_NOTE_BYTES (InputError for /dev/zero, a FIFO,
+    which would be read or waited on forever, a folder, a larger file), line ends as \\n."""
     try:
-        return Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
+        os.stat(path)
+    except OSError as e:
+        raise NoteError(path, f"cannot read: {e.strerror}") from None
+    return read_text_limited(path, MAX_NOTE_BYTES, "note").replace("\r\n", "\n")
 
 
 def _expand(notes: tuple[str, ...]) -> tuple[list[str], list[tuple[str, str]]]:
@@ -102,7 +106,12 @@ class Share(click.ParamType):
 
 
 def _stdin_text() -> str:
-    data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode("utf-8")
+    if hasattr(sys.stdin, "buffer"):
+        data = sys.stdin.buffer.read(MAX_NOTE_BYTES + 1)
+    else:
+        data = sys.stdin.read(MAX_NOTE_BYTES + 1).encode("utf-8")
+    if len(data) > MAX_NOTE_BYTES:  # `cat /dev/zero | derive verify -` must not fill the memory
+        raise DeriveError(f"standard input: larger than the {MAX_NOTE_BYTES:,} bytes a note may have")
     try:
         return data.decode("utf-8").replace("\r\n", "\n")
     except UnicodeDecodeError as e:
@@ -113,21 +122,25 @@ def _read_spec(path: str | None) -> dict:
     """--spec: aliases for the note's names, as a TOML table [aliases] (w_41 = "w_a")."""
     if path is None:
         return {}
+    text = read_text_limited(path, MAX_SPEC_BYTES, "--spec")  # a regular file: never /dev/zero, a FIFO, a folder
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as e:
-        raise DeriveError(f"cannot read {path}: {e.strerror}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise DeriveError(f"{path} is not valid TOML: {e}") from None
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise DeriveError(f"{printable(path)} is not valid TOML: {e}") from None
+    except RecursionError:
+        raise DeriveError(f"{printable(path)} nests arrays or tables too deeply to be a TOML table of aliases") \
+            from None
+    except ValueError as e:  # an integer of more digits than Python reads (4,300)
+        raise DeriveError(f"{printable(path)} is not valid TOML: {e}".split(";")[0]) from None
     aliases = data.get("aliases", {})
     if not isinstance(aliases, dict) or not all(isinstance(v, str) for v in aliases.values()):
-        raise DeriveError(f"{path}: aliases: expected a table of name = \"name\" pairs")
+        raise DeriveError(f"{printable(path)}: aliases: expected a table of name = \"name\" pairs")
     return {str(k): v for k, v in aliases.items()}
 
 
 @click.command()
 @click.argument("notes", nargs=-1, required=True, type=click.Path())
-@click.option("--spec", "spec", type=click.Path(dir_okay=False), help="TOML with [aliases] for the notes' names.")
+@click.option("--spec", "spec", type=click.Path(), help="TOML with [aliases] for the notes' names.")
 @click.option("--json", "as_json", is_flag=True, help="Print the verdicts as JSON.")
 @click.option("--format", "fmt", type=click.Choice(["text", "md"]), default="text", show_default=True,
               help="md: an annotated copy of each note (to -o, or to standard output).")
@@ -172,8 +185,8 @@ def verify(notes: tuple[str, ...], spec: str | None, as_json: bool, fmt: str, ou
         click.echo(report.to_text(reports, errors, verbose), nl=False)
     if output is not None:  # -o: the annotated copies, beside the report on the terminal
         _write_annotated(reports, output, force)
-    for p, e in errors:
-        click.echo(f"derive: {p}: {e}", err=True)
+    for p, e in errors:  # one line each, whatever the file's name
+        click.echo(f"derive: {printable(p)}: {printable(e)}", err=True)
     unchecked = [r for r in reports if r.nothing_checked]
     if as_json or (fmt == "md" and output is None):  # the text report, which says so, is not shown
         for r in unchecked:
