@@ -455,8 +455,6 @@ def test_remove_stale_with_a_record_deletes_only_what_the_last_run_recorded(tmp_
     assert (folder / WRITTEN).read_text().splitlines()[1:] == ["a.md", "old.pdf"]
 
 
-@pytest.mark.xfail(strict=True, reason="build_gallery (derive/cli/docs.py) does not yet pass record=WRITTEN "
-                                       "to remove_stale")
 def test_build_keeps_the_users_own_unedited_outputs(tmp_path, capsys):
     assert run(capsys, "doc", "mlp-221", "-o", tmp_path / "docs" / "lecture-3.md")[0] == 0
     assert run(capsys, "build", "--out", tmp_path, "--no-pdf")[0] == 0

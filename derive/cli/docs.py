@@ -20,7 +20,7 @@ from ..document.build import build as build_document
 from ..errors import DeriveError, ToolMissing, read_text_limited
 from ..network.examples import EXAMPLES
 from ..network.spec import MAX_SPEC_BYTES, load_target
-from ..output.files import MAX_OURS_BYTES, remove_stale, write_all
+from ..output.files import MAX_OURS_BYTES, WRITTEN, remove_stale, write_all
 from ..output.pdf import tex_engine
 from ..output.render import document_files, handout_files, render
 
@@ -194,7 +194,9 @@ def build_gallery(out: Path, pdf: bool | None, force: bool) -> int:
         tex_engine()
     files = {out / rel: data for rel, data in gallery_files(pdf, progress=_say).items()}
     write_all(files, (), force)
-    for path in remove_stale([out / "docs", out / "handouts"], files, () if pdf else (".pdf",)):
+    # only what an earlier build recorded (WRITTEN) is removed: never a file of the user's in OUT, not even
+    # a document of derive's written there with `derive doc -o OUT/docs/`
+    for path in remove_stale([out / "docs", out / "handouts"], files, () if pdf else (".pdf",), record=WRITTEN):
         _say(f"removed {path}, which the gallery no longer has")
     _say(f"wrote {len(files)} files under {out}")
     return 0
