@@ -308,3 +308,13 @@ def test_a_note_named_with_a_line_break_is_reported_on_one_line(tmp_path, capsys
     bad.write_bytes(b"\xff\xfe")
     code, _, err = run(capsys, "verify", bad, CORRECT)
     assert code == 2 and len(err.splitlines()) == 1 and "two?lines.md: not UTF-8 text" in err, err
+
+
+def test_an_annotated_copy_never_overwrites_the_spec_even_with_force(tmp_path, capsys):
+    note = tmp_path / "k.md"
+    shutil.copy(CORRECT, note)
+    spec = tmp_path / "k.checked.md"  # where the copy of k.md would go
+    spec.write_text("[aliases]\n")
+    code, _, err = run(capsys, "verify", note, "--spec", spec, "-o", tmp_path, "--force")
+    assert code == 2 and "will not overwrite an input file" in err, err
+    assert spec.read_text() == "[aliases]\n"

@@ -180,11 +180,11 @@ def verify(notes: tuple[str, ...], spec: str | None, as_json: bool, fmt: str, ou
     if as_json:
         click.echo(json.dumps(report.to_json(reports, errors), indent=2, ensure_ascii=False))
     elif fmt == "md" and output is None:
-        _write_annotated(reports, output, force)
+        _write_annotated(reports, output, force, spec)
     else:
         click.echo(report.to_text(reports, errors, verbose), nl=False)
     if output is not None:  # -o: the annotated copies, beside the report on the terminal
-        _write_annotated(reports, output, force)
+        _write_annotated(reports, output, force, spec)
     for p, e in errors:  # one line each, whatever the file's name
         click.echo(f"derive: {printable(p)}: {printable(e)}", err=True)
     unchecked = [r for r in reports if r.nothing_checked]
@@ -211,9 +211,9 @@ def _with_progress(iterator, total: int, show: bool) -> list:
     return out
 
 
-def _write_annotated(reports, output: str | None, force: bool) -> None:
+def _write_annotated(reports, output: str | None, force: bool, spec: str | None = None) -> None:
     """--format md: each note's annotated copy, to standard output or as NAME.checked.md in the
-    folder -o (all checked before any is written; a note itself is never overwritten)."""
+    folder -o (all checked before any is written; a note itself, or the --spec file, is never overwritten)."""
     from ..verify import report
 
     copies = {}
@@ -224,7 +224,8 @@ def _write_annotated(reports, output: str | None, force: bool) -> None:
             click.echo(copy)
         else:
             copies[Path(output) / names[r.path]] = copy.encode()
-    for path in write_all(copies, [Path(r.path) for r in reports], force):
+    inputs = [Path(r.path) for r in reports] + ([Path(spec)] if spec is not None else [])
+    for path in write_all(copies, inputs, force):
         click.echo(f"derive: wrote {path}", err=True)
 
 
