@@ -72,3 +72,12 @@ def test_a_quantity_worked_out_from_numbers_is_never_constant():
 @pytest.mark.parametrize("name", ["plain_text_slips.md", "plain_text_circle.md"])
 def test_the_note_exits_1(capsys, name):
     assert main(["verify", str(NOTES / name)]) == 1
+
+
+def test_a_generic_formula_with_no_range_is_checked_on_a_small_instance():
+    report, got = verdicts("generic_unranged.md")
+    # L = −Σ_k t_k log p_k over k = 1, 2, 3: ∂L/∂p_k = −t_k/p_k (line 5), not p_k − t_k (line 7, the
+    # derivative with respect to the logit of a softmax, written for the probability)
+    assert wrong_lines(report) == [7] and (5, "correct") in got
+    assert sum(1 for v in report.verdicts if v.line == 7) == 1  # one verdict, not one per instance
+    assert any("k as 1, 2, 3" in r for r in report.readings)

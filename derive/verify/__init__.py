@@ -32,13 +32,17 @@ def verify_text(path: str, text: str, aliases: dict[str, str] | None = None) -> 
     stmts, unreadable, remarks = statements(note)
     verdicts: list[Verdict] = []
     read_lines: set[int] = set()
-    readings: set[str] = set()
+    readings: set[str] = {n for st in stmts for n in st.notes if n.startswith("read ")}
     for scope in partition(note, stmts):  # each example judged with its own names and values
         model = build_model(scope.all_statements(), aliases)
         readings.update(model.readings.values())
         checker = Checker(model, note.text)
+        seen: set = set()
         for st in scope.statements:
             got = checker.judge(st)
+            if any(n.startswith("read ") for n in st.notes):  # one instance of a generic formula per verdict
+                got = [v for v in got if (v.line, v.col, v.status) not in seen]
+                seen.update((v.line, v.col, v.status) for v in got)
             verdicts.extend(got)
             if not got or any(v.status != Status.UNVERIFIABLE for v in got):
                 read_lines.update(_lines(st))

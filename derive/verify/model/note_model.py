@@ -66,6 +66,7 @@ class NoteModel:
     values: dict[tuple[str, ...], Fraction] = field(default_factory=dict)
     read_only: set[tuple[str, ...]] = field(default_factory=set)  # values met only inside substitutions, rounded
     computed_only: set = field(default_factory=set)  # symbols of names the note computes from numbers only
+    complete: bool = False  # every pass has run: a definition not read by now stays unread
     bindings: list[Binding] = field(default_factory=list)  # every value the note gives a leaf
     findings: list[Finding] = field(default_factory=list)
     declared_vectors: dict[tuple[str, ...], list[Ref]] = field(default_factory=dict)
@@ -117,6 +118,8 @@ class NoteModel:
         q = self.resolve(ref, line=line)
         if q is None:
             raise Unverifiable(f"{display(ref.key)} is used but nothing in the note defines it")
+        if self.complete and q.def_node is not None and q.definition is None and q.key not in self.values:
+            raise Unverifiable(f"the definition of {display(q.key)} (line {q.def_line}) could not be read")
         return q.symbol
 
     def defined_e(self) -> sp.Symbol | None:

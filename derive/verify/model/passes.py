@@ -45,4 +45,5 @@ def build_model(statements: list[Statement], aliases: dict[str, str] | None = No
     m = NoteModel(statements, given_aliases=dict(aliases or {}))
     for step in PASSES:
         step(m)
+    m.complete = True
     return m

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from .dots import fill_all
 from .indices import substitute_index
+from .instances import instantiate
 from .ir import (
     SET_RELATIONS,
     BigSum,
@@ -128,6 +129,7 @@ def statements(note: Note) -> tuple[list[Statement], list[Unreadable], list[Form
             open_chain = bool(chains) and chains[-1].trailing
     out = [st for st in out if not _loop_start(note, st)]
     _unranged_templates(out)
+    out = instantiate(out, _instance)
     _layer_labels(out)
     split_letter_runs(out)  # z = wx + b: w times x
     powers_of_a_defined_e(out)  # e = ŷ − y, L = e²
@@ -333,6 +335,12 @@ def _template(chains: list[Chain]) -> tuple[Chain, tuple[str, list[int]]] | None
                     values += [int(i.value) for i in items[1:] if isinstance(i, Num)]
                     return ch, (letter, values)
     return None
+
+
+def _instance(st: Statement, members: list[Member], letter: str, k: int) -> Statement:
+    new = Statement(st.formula, members, list(st.rels), st.anchored, (letter, k), list(st.notes))
+    new.subject = members[0] if not st.anchored else st.subject
+    return new
 
 
 def _expand(made: list[Statement], template: tuple[str, list[int]]) -> list[Statement]:

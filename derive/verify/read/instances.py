@@ -1,0 +1,84 @@
+"""Generic derivations written with an index and no range (`L = −Σ_j y_j log a_j`, then
+`∂L/∂a_j = …`) are checked on a small instance: the index runs over 1, 2, 3 in every sum that gives
+it no range, and each formula in which it is free is written out for each value. The instance is
+said in the report. A note that names instances itself (ŷ_1, ŷ_2) is read as it stands."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from .indices import substitute_index
+from .ir import BigSum, Chain, Member, Num, Paren, Ref, Relation, refs
+
+INSTANCE = (1, 2, 3)  # the values an index with no range takes
+
+
+def _bare_index(op: BigSum) -> str | None:
+    if op.sup is None and isinstance(op.sub, Ref) and len(op.sub.tokens) == 1 and len(op.sub.tokens[0]) == 1 \
+            and op.sub.tokens[0].islower():
+        return op.sub.tokens[0]
+    return None
+
+
+def _letters(stmts) -> set[str]:
+    return {letter for st in stmts for m in st.members for n in m.node.walk()
+            if isinstance(n, BigSum) and (letter := _bare_index(n)) is not None}
+
+
+def _named(stmts, letter: str) -> bool:
+    """The note writes an instance of a name indexed by the letter (y_1 beside y_j)."""
+    names = {r.tokens for st in stmts for m in st.members for r in refs(m.node)}
+    for tokens in names:
+        r = Ref(tokens, "")
+        for k in INSTANCE:
+            s = substitute_index(r, letter, k)
+            if isinstance(s, Ref) and s.tokens != tokens and s.tokens in names:
+                return True
+    return False
+
+
+def _ranged(op: BigSum, letters: set[str]):
+    letter = _bare_index(op)
+    if letter is None or letter not in letters:
+        return op
+    index = Ref((letter,), letter)
+    start = Num(Fraction(INSTANCE[0]), str(INSTANCE[0]), 0)
+    chain = Chain([Member(index, 0, 0), Member(start, 0, 0)], ["="])
+    return BigSum(Paren((Relation(chain),)), Num(Fraction(INSTANCE[-1]), str(INSTANCE[-1]), 0))
+
+
+def _summed(st, letter: str) -> bool:
+    return any(isinstance(x, BigSum) and x.sub is not None and (letter,) in {r.tokens for r in refs(x.sub)}
+               for m in st.members for x in m.node.walk())
+
+
+def instantiate(stmts, make) -> list:
+    """The statements with every unranged index letter given the values of INSTANCE; make(st, members,
+    letter, k) builds the statement for one value."""
+    letters = {x for x in _letters(stmts) if not _named(stmts, x)}
+    if not letters:
+        return stmts
+
+    def fix(node):
+        return _ranged(node, letters) if isinstance(node, BigSum) else node
+
+    out = []
+    for st in stmts:
+        members = [Member(m.node.rewrite(fix), m.start, m.end) for m in st.members]
+        st.members = members
+        free = [x for x in sorted(letters) if st.index is None and not _summed(st, x)
+                and any(substitute_index(m.node, x, INSTANCE[0]) != m.node for m in members)
+                and not any(m.node == Ref((x,), x) or isinstance(m.node, Ref) and m.node.tokens == (x,)
+                            for m in members)]  # i = j → δ_ij = 1: a case, not a formula for each i
+        if not free:
+            out.append(st)
+            continue
+        group = [st]
+        for x in free[:2]:  # two free indices at most: 9 copies
+            group = [make(g, [Member(substitute_index(m.node, x, k), m.start, m.end) for m in g.members], x, k)
+                     for g in group for k in INSTANCE]
+        for g in group:
+            g.notes.append(f"read {', '.join(free[:2])} as {', '.join(map(str, INSTANCE))} (no range is given: "
+                           "each formula with it is checked for each value)")
+        out.extend(group)
+    return out
