@@ -125,12 +125,13 @@ def _tex_text(s: str) -> str:
     return "".join(out)
 
 
-MD_SPECIAL = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+MD_SPECIAL = {"&": "&amp;", "<": "&lt;"}
 
 
 def _md_text(s) -> str:
-    """Plain text for Markdown: '<', '>' and '&' as entities, so that text from a spec or a roster can
-    never open an HTML tag (Markdown passes raw HTML through) and shows as written."""
+    """Plain text for Markdown: '<' and '&' as entities, so that text from a spec or a roster can never
+    open an HTML tag or an entity (Markdown passes raw HTML through) and shows as written; '>' alone
+    opens nothing and stays readable (k1 -> C1)."""
     return "".join(MD_SPECIAL.get(c, c) for c in str(s))
 
 
