@@ -21,6 +21,7 @@ from ..network.evaluate import kinks, max_pool_margin
 from ..network.examples import EXAMPLES
 from ..network.sampling import sample_values
 from ..network.spec import learning_rate, load_target
+from ..output.ascii import ascii_fallback
 from ..output.terminal import to_json, to_text
 from .docs import build_gallery, doc, handout
 from .verify import verify
@@ -122,6 +123,7 @@ RECURSION_LIMIT = 6000  # deep graphs (an RNN over hundreds of steps) recurse on
 
 def main(argv: list[str] | None = None) -> int:
     sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
+    ascii_fallback()  # a console that cannot write δ gets d, never an encoding error
     try:
         rv = cli.main(args=argv, prog_name="derive", standalone_mode=False)
     except click.exceptions.Exit as e:
