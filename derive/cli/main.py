@@ -19,6 +19,7 @@ from ..errors import DeriveError, printable
 from ..network.cnn import TIE_RULE
 from ..network.evaluate import kinks, max_pool_margin
 from ..network.examples import EXAMPLES
+from ..network.graph import Loss
 from ..network.sampling import sample_values
 from ..network.spec import learning_rate, load_target
 from ..output.ascii import ascii_fallback
@@ -31,6 +32,7 @@ FD_STEP = 1e-5  # ... unless finite differences cannot resolve it: their step is
 ROUNDING = 8 * sys.float_info.epsilon  # each loss they take is rounded by about eps·(the largest value on the
 # way), which (L(w+h) - L(w-h)) / 2h turns into an error of about eps·that/h: 1e-5 at a target of 1,000
 CHECK_SEED = 1  # example numbers for --check on a network given without numbers
+MAX_LISTED = 8  # names listed in a message about a network's missing values
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -62,12 +64,15 @@ def gradients(target: str, as_json: bool, check: bool, lr: str | None, steps: in
     net = load_target(target, allow_large)
     if lr is not None:
         net = net.with_values(net.values, learning_rate(lr, "--lr"))
-    missing = ", ".join(q.name for q in net.leaves if q.name not in net.values)
+    unset = [q.name for q in net.leaves if q.name not in net.values]
+    missing = ", ".join(unset[:MAX_LISTED]) + (f" and {len(unset) - MAX_LISTED} more" if len(unset) > MAX_LISTED else "")
     if steps and not net.has_numbers():
-        raise DeriveError(f"--steps needs numbers: {net.name} has no value for {missing[:200]}")
+        raise DeriveError(f"--steps needs numbers: {net.name} has no value for {missing}")
     if check and not net.has_numbers():  # a symbolic example is still checked: at example numbers
-        net = net.with_values(sample_values(net, CHECK_SEED, keep=net.values))
-        click.echo(f"derive: {net.name} gives no value for {missing[:200]}; --check uses example values drawn "
+        loss = net[net.loss].op  # softmax with cross-entropy: targets one-hot, so that p − t is the gradient
+        hot = [t for _, t in loss.pairs if t not in net.values] if isinstance(loss, Loss) and loss.logits else []
+        net = net.with_values(sample_values(net, CHECK_SEED, keep=net.values, one_hot=hot))
+        click.echo(f"derive: {net.name} gives no value for {missing}; --check uses example values drawn "
                    f"from seed {CHECK_SEED} (the values in the table are at those)", err=True)
     if steps and net.learning_rate is None:
         raise DeriveError("--steps needs a learning rate: give --lr or values.learning_rate in the spec")
