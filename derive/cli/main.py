@@ -65,7 +65,8 @@ def gradients(target: str, as_json: bool, check: bool, lr: str | None, steps: in
     if lr is not None:
         net = net.with_values(net.values, learning_rate(lr, "--lr"))
     unset = [q.name for q in net.leaves if q.name not in net.values]
-    missing = ", ".join(unset[:MAX_LISTED]) + (f" and {len(unset) - MAX_LISTED} more" if len(unset) > MAX_LISTED else "")
+    more = f" and {len(unset) - MAX_LISTED} more" if len(unset) > MAX_LISTED else ""
+    missing = ", ".join(unset[:MAX_LISTED]) + more
     if steps and not net.has_numbers():
         raise DeriveError(f"--steps needs numbers: {net.name} has no value for {missing}")
     if check and not net.has_numbers():  # a symbolic example is still checked: at example numbers
