@@ -247,6 +247,8 @@ def _first_defs(statements: list[Statement]) -> dict:
     """key -> (value, names read, line, functions applied) of the first `name = …` of each name."""
     out: dict = {}
     for st in statements:
+        if st.formula.ranges:  # C_{g,h,c} = … (g, h = 1, …, 10): the family restated, not given again
+            continue
         d = defined_name(st)
         if d is not None and d[0] not in out:
             names = frozenset(r.key for r in refs(d[2])) if d[2] is not None else None
