@@ -1,6 +1,6 @@
 """The layout is the pipeline: imports point one way, and only a few, named ones sit inside functions.
 
-    errors, algebra, rules -> network -> derivation -> document -> output -> verify -> cli
+    errors, algebra, rules -> network -> derivation -> document -> output -> classroom -> verify -> cli
     inside verify:            read -> model -> judge -> report
 
 A module may import its own stage and the stages before it. The package root may import anything: it wires
