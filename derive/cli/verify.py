@@ -149,11 +149,13 @@ def _read_spec(path: str | None) -> dict:
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Notes checked in parallel.")
 @click.option("-v", "--verbose", is_flag=True, help="List correct claims too.")
 @click.option("--force", is_flag=True, help="Replace existing copies even when derive did not write them.")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False),
+              help="Also write a gradebook: one row per note (id, claims checked, wrong, coverage, first wrong line).")
 @click.option("--min-coverage", "min_coverage", type=Share(),
               help="Exit 1 when a note has a smaller share of its formulas checked: a fraction (0.8) or a "
                    "percentage (80 or 80%); 1 means all of them.")
 def verify(notes: tuple[str, ...], spec: str | None, as_json: bool, fmt: str, output: str | None, jobs: int,
-           verbose: bool, force: bool, min_coverage: float | None) -> int:
+           verbose: bool, force: bool, csv_path: str | None, min_coverage: float | None) -> int:
     """Check hand-written notes line by line: Markdown or plain text with LaTeX (.md, .markdown, .txt),
     LaTeX documents (.tex), notebooks (.ipynb: their markdown cells); a folder stands for the notes in it
     and its subfolders; - reads a note from standard input.
@@ -185,6 +187,10 @@ def verify(notes: tuple[str, ...], spec: str | None, as_json: bool, fmt: str, ou
         click.echo(report.to_text(reports, errors, verbose), nl=False)
     if output is not None:  # -o: the annotated copies, beside the report on the terminal
         _write_annotated(reports, output, force, spec)
+    if csv_path is not None:  # the gradebook; never over a note or the --spec file
+        inputs = [Path(r.path) for r in reports] + ([Path(spec)] if spec is not None else [])
+        for path in write_all({Path(csv_path): report.to_csv(reports, errors).encode()}, inputs, force):
+            click.echo(f"derive: wrote {path}", err=True)
     for p, e in errors:  # one line each, whatever the file's name
         click.echo(f"derive: {printable(p)}: {printable(e)}", err=True)
     unchecked = [r for r in reports if r.nothing_checked]

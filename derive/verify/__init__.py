@@ -66,8 +66,10 @@ def verify_text(path: str, text: str, aliases: dict[str, str] | None = None) -> 
                           if all(v.status == Status.UNVERIFIABLE for v in verdicts if v.line == line)}
     checked = (read_lines | claim_lines) - unverifiable_lines
     remark_only = {f.line for f in remarks} - checked - unverifiable_lines
+    given_id = note.front_matter.get("id")
     return NoteReport(path, verdicts, len(checked | unverifiable_lines), len(checked), len(remark_only),
-                      sorted(readings), note.text)
+                      sorted(readings), note.text,
+                      student_id=str(given_id) if isinstance(given_id, (str, int)) else None)
 
 
 def verify_file(path: str | Path, aliases: dict[str, str] | None = None) -> NoteReport:

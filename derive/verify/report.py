@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import textwrap
 from collections import Counter
@@ -32,6 +34,7 @@ class NoteReport:
     formulas_found: int | None = None
     formulas_checked: int | None = None
     cells: list[tuple[int, int]] = field(default_factory=list)  # notebook: (first line, cell number)
+    student_id: str | None = None  # the front matter's id:, when the note has one
 
     @property
     def summary(self) -> dict[str, int]:
@@ -163,6 +166,36 @@ def to_text(reports: list[NoteReport], errors: list[tuple[str, str]], verbose: b
     for path, message in errors:
         out.extend(_wrap(f"{path}: not checked: {message}", "", "    "))
     return "\n".join(out).rstrip() + "\n"
+
+
+CSV_COLUMNS = ("file", "student_id", "claims_checked", "correct", "wrong", "warning", "unverifiable", "coverage",
+               "first_wrong_line", "remark")
+
+
+def student_id(path: str, given: str | None) -> str:
+    """The id in a note's front matter, else its file name without the suffix (s123.md is s123's)."""
+    if given:
+        return " ".join(str(given).split())
+    return "" if path == "-" else path.replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+
+
+def to_csv(reports: list[NoteReport], errors: list[tuple[str, str]]) -> str:
+    """A gradebook: one row per note (a note that could not be read too, with the reason)."""
+    buf = io.StringIO()
+    out = csv.writer(buf, lineterminator="\n")
+    out.writerow(CSV_COLUMNS)
+    rows = []
+    for r in reports:
+        s = r.summary
+        first = min((v.line for v in r.verdicts if v.status == Status.WRONG), default="")
+        rows.append((r.path, student_id(r.path, r.student_id), r.claims_checked, s["correct"], s["wrong"],
+                     s["warning"], s["unverifiable"], f"{r.coverage:.2f}", first,
+                     f"nothing checked: {r.nothing_checked}" if r.nothing_checked else ""))
+    for path, message in errors:
+        rows.append((path, student_id(path, None), "", "", "", "", "", "", "", f"not checked: {message}"))
+    for row in sorted(rows, key=lambda row: row[0]):
+        out.writerow(row)
+    return buf.getvalue()
 
 
 def to_json(reports: list[NoteReport], errors: list[tuple[str, str]]) -> dict:
