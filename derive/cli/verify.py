@@ -11,9 +11,12 @@ from pathlib import Path
 
 import click
 
+from ..classroom.roster import read_roster, variant_seed
+from ..document.handout import student_variant, variants
 from ..errors import DeriveError, InputError, NoteError, printable, read_text_limited
-from ..network.spec import MAX_SPEC_BYTES
+from ..network.spec import MAX_SPEC_BYTES, load_target
 from ..output.files import write_all
+from .docs import ROSTER_LIMIT
 
 EXIT_WRONG, EXIT_BAD_INPUT = 1, 2  # 1 also: nothing checked in a note, or its coverage below --min-coverage
 
@@ -24,18 +27,44 @@ MAX_NOTES = 10_000  # in one folder, subfolders included
 MAX_NOTE_BYTES = 2_000_000  # a note is text: the checker's own limit for a file (verify.MAX_BYTES), stdin's too
 
 
-def _check_one(args: tuple[str, dict, str | None]) -> tuple[str, object, str | None]:
+def _assignment(target: str | None, seed: int | None, variant: int | None, roster: str | None,
+                student: str | None) -> dict | None:
+    """--against: the values of the assigned network by name: the target's own, a numbered variant's
+    (--seed S --variant K) or a student's (--seed S --roster R --id ID), drawn as `derive handout` draws them."""
+    if target is None:
+        if any(x is not None for x in (seed, variant, roster, student)):
+            raise DeriveError("--seed, --variant, --roster and --id choose a variant of --against TARGET: give it")
+        return None
+    net = load_target(target)
+    if roster is not None or student is not None:
+        if roster is None or student is None or seed is None:
+            raise DeriveError("a student's assignment needs --seed, --roster and --id together")
+        ids = {s.id for s in read_roster(read_text_limited(roster, ROSTER_LIMIT, "--roster"), roster)}
+        if student not in ids:
+            raise DeriveError(f"--id {printable(student)}: not in the roster {printable(roster)}")
+        net = student_variant(net, seed, variant_seed(net.name, seed, student)).network
+    elif seed is not None or variant is not None:
+        if seed is None or variant is None:
+            raise DeriveError("a numbered variant needs --seed and --variant together")
+        net = variants(net, variant, seed)[-1].network
+    if not net.values:
+        raise DeriveError(f"--against {printable(target)}: the network has no numbers to compare with (give "
+                          "--seed and --variant, or a spec with values)")
+    return dict(net.values)
+
+
+def _check_one(args: tuple[str, dict, str | None, dict | None]) -> tuple[str, object, str | None]:
     """(path, report or None, error message or None): runs in a worker process. text is the note's
     text when it is not the file's own (stdin's)."""
     # imported here, not at the top: `derive --help` and the other commands start without the checker
     from ..verify import read, verify_text
 
-    path, aliases, text = args
+    path, aliases, text, assignment = args
     try:
         from_stdin = text is not None
         if not from_stdin:
             text = _note_text(path)
-        rep = verify_text(path, text, aliases)
+        rep = verify_text(path, text, aliases, assignment)
         if not rep.cells and (from_stdin or path.lower().endswith(".ipynb")):  # the cell of each line
             if read.notebook.looks_like_notebook(text):
                 rep.cells = read.notebook.markdown_of(path, text)[1]
@@ -151,11 +180,18 @@ def _read_spec(path: str | None) -> dict:
 @click.option("--force", is_flag=True, help="Replace existing copies even when derive did not write them.")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False),
               help="Also write a gradebook: one row per note (id, claims checked, wrong, coverage, first wrong line).")
+@click.option("--against", "against", metavar="TARGET",
+              help="Check the note against an assignment's network and numbers: a built-in example or a spec.")
+@click.option("--seed", type=int, help="With --against: the class's seed of the handout.")
+@click.option("--variant", type=click.IntRange(min=1), help="With --against and --seed: the numbered variant.")
+@click.option("--roster", type=click.Path(dir_okay=False), help="With --against, --seed and --id: the class's roster.")
+@click.option("--id", "student", help="With --roster: the student whose sheet the note answers.")
 @click.option("--min-coverage", "min_coverage", type=Share(),
               help="Exit 1 when a note has a smaller share of its formulas checked: a fraction (0.8) or a "
                    "percentage (80 or 80%); 1 means all of them.")
 def verify(notes: tuple[str, ...], spec: str | None, as_json: bool, fmt: str, output: str | None, jobs: int,
-           verbose: bool, force: bool, csv_path: str | None, min_coverage: float | None) -> int:
+           verbose: bool, force: bool, csv_path: str | None, against: str | None, seed: int | None,
+           variant: int | None, roster: str | None, student: str | None, min_coverage: float | None) -> int:
     """Check hand-written notes line by line: Markdown or plain text with LaTeX (.md, .markdown, .txt),
     LaTeX documents (.tex), notebooks (.ipynb: their markdown cells); a folder stands for the notes in it
     and its subfolders; - reads a note from standard input.
@@ -166,9 +202,10 @@ def verify(notes: tuple[str, ...], spec: str | None, as_json: bool, fmt: str, ou
     from ..verify import report
 
     aliases = _read_spec(spec)
+    assignment = _assignment(against, seed, variant, roster, student)
     stdin = _stdin_text() if STDIN in notes else None
     paths, folder_errors = _expand(notes)
-    work = [(p, aliases, stdin if p == STDIN else None) for p in paths]
+    work = [(p, aliases, stdin if p == STDIN else None, assignment) for p in paths]
     results = []
     show_progress = len(work) > 1 and sys.stderr.isatty()
     if jobs > 1 and len(work) > 1:

@@ -25,7 +25,32 @@ __all__ = ["STATUSES", "NoteReport", "Verdict", "verify_file", "verify_text"]
 MAX_BYTES = 2_000_000
 
 
-def verify_text(path: str, text: str, aliases: dict[str, str] | None = None) -> NoteReport:
+def _plain(name: str) -> str:
+    return "".join(c for c in name.lower() if c.isalnum())
+
+
+def _against(model, lines: set[int], assignment: dict, note) -> list[Verdict]:
+    """Values the note gives that are not the assignment's: w5 = 0.45 where the sheet says 0.40."""
+    wanted = {_plain(k): (k, v) for k, v in assignment.items()}
+    out, seen = [], set()
+    for b in sorted(model.bindings, key=lambda b: b.line):
+        hit = wanted.get(_plain(display(b.key)))
+        if hit is None or b.line not in lines or b.key in seen:
+            continue
+        name, value = hit
+        if abs(b.value - value) * 2 * 10 ** b.decimals > 1:  # not the assigned number, as rounded in the note
+            seen.add(b.key)  # once, where the note first uses its own number
+            given = f"{float(value):.10g}"
+            out.append(Verdict(b.line, 1, Status.WRONG, note.line_text(b.line).strip(), given,
+                               f"{name} is {given} in the assignment; the note uses {float(b.value):.10g}",
+                               Stage.VALUES))
+    return out
+
+
+def verify_text(path: str, text: str, aliases: dict[str, str] | None = None,
+                assignment: dict | None = None) -> NoteReport:
+    """assignment: the values of an assigned network by name (--against); a note that uses others is wrong
+    there, whatever its own consistency."""
     note = read_note(path, text)
     aliases = dict(aliases or {})
     aliases.update({str(k): str(v) for k, v in (note.front_matter.get("aliases") or {}).items()})
@@ -46,6 +71,8 @@ def verify_text(path: str, text: str, aliases: dict[str, str] | None = None) -> 
             verdicts.extend(got)
             if not got or any(v.status != Status.UNVERIFIABLE for v in got):
                 read_lines.update(_lines(st))
+        if assignment:
+            verdicts.extend(_against(model, scope.lines, assignment, note))
         again = [(scope.redefined[0], scope.first_line, scope.redefined[1])] if scope.redefined else []
         for key, line, before in again + scope.overrides:
             verdicts.append(Verdict(line, 1, Status.WARNING, note.line_text(line).strip(), None,
