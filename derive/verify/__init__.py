@@ -15,6 +15,7 @@ from .judge.claims import Checker
 from .judge.verdict import Stage, Status, Verdict
 from .model.passes import build_model
 from .model.scopes import partition
+from .read.budget import NoteTimeLimit, time_limit
 from .read.names import display
 from .read.segment import read_note
 from .read.statements import Statement, statements
@@ -47,10 +48,21 @@ def _against(model, lines: set[int], assignment: dict, note) -> list[Verdict]:
     return out
 
 
+NOTE_TIME_LIMIT = 60.0  # seconds for a whole note: reading, front matter, alignment and every claim
+
+
 def verify_text(path: str, text: str, aliases: dict[str, str] | None = None,
-                assignment: dict | None = None) -> NoteReport:
+                assignment: dict | None = None, budget: float = NOTE_TIME_LIMIT) -> NoteReport:
     """assignment: the values of an assigned network by name (--against); a note that uses others is wrong
-    there, whatever its own consistency."""
+    there, whatever its own consistency. A note that takes longer than `budget` seconds raises NoteError."""
+    try:
+        with time_limit(budget, NoteTimeLimit):
+            return _verify_text(path, text, aliases, assignment)
+    except NoteTimeLimit:
+        raise NoteError(path, f"took longer than {budget:g} s to check; nothing of it is reported") from None
+
+
+def _verify_text(path: str, text: str, aliases: dict[str, str] | None, assignment: dict | None) -> NoteReport:
     note = read_note(path, text)
     aliases = dict(aliases or {})
     aliases.update({str(k): str(v) for k, v in (note.front_matter.get("aliases") or {}).items()})

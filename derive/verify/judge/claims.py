@@ -12,9 +12,6 @@ Definitions, value lists and remarks are read, not judged.
 from __future__ import annotations
 
 import random
-import signal
-import threading
-from contextlib import contextmanager
 
 import mpmath
 import sympy as sp
@@ -25,6 +22,7 @@ from ..model.calculus import Calculus, fill_in
 from ..model.evaluate import PRECISION
 from ..model.note_model import NoteModel, orphans
 from ..model.to_sympy import Dv, Iverson, PDv, Unverifiable, to_sympy
+from ..read.budget import TimeLimit, time_limit
 from ..read.ir import Declare, Exp, Juxt, Member, Op, Paren, Ref, refs
 from ..read.names import display
 from ..read.statements import Statement, as_number, is_numeric
@@ -37,28 +35,6 @@ TIME_LIMIT = 2.0   # seconds per claim
 POINTS = 3         # random points for a symbolic identity
 PIECEWISE = (sp.Heaviside, sp.Max, sp.Min, Iverson)  # functions whose identities random points may not see
 TOLERANCE = mpmath.mpf("1e-25")
-
-
-class TimeLimit(Exception):
-    pass
-
-
-@contextmanager
-def time_limit(seconds: float):
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
-        yield
-        return
-
-    def stop(signum, frame):
-        raise TimeLimit()
-
-    old = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
 
 
 class Checker:
