@@ -187,7 +187,8 @@ def _read_spec(path: str | None) -> dict:
 @click.option("--roster", type=click.Path(dir_okay=False), help="With --against, --seed and --id: the class's roster.")
 @click.option("--id", "student", help="With --roster: the student whose sheet the note answers.")
 @click.option("--time-limit", "budget", type=click.FloatRange(min=0.1, max=3600), default=60, show_default=True,
-              metavar="SECONDS", help="Time for each note; a note that takes longer is reported not checked.")
+              metavar="SECONDS", help="Time for a short note (2 s more for each kilobyte); a note that takes "
+                                      "longer is reported not checked.")
 @click.option("--min-coverage", "min_coverage", type=Share(),
               help="Exit 1 when a note has a smaller share of its formulas checked: a fraction (0.8) or a "
                    "percentage (80 or 80%); 1 means all of them.")

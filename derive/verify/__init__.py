@@ -48,18 +48,21 @@ def _against(model, lines: set[int], assignment: dict, note) -> list[Verdict]:
     return out
 
 
-NOTE_TIME_LIMIT = 60.0  # seconds for a whole note: reading, front matter, alignment and every claim
+NOTE_TIME_LIMIT = 60.0  # seconds for a whole note (reading, front matter, alignment and every claim) ...
+PER_KILOBYTE = 2.0      # ... and this much more for each kilobyte of it: a long document has many claims
 
 
 def verify_text(path: str, text: str, aliases: dict[str, str] | None = None,
-                assignment: dict | None = None, budget: float = NOTE_TIME_LIMIT) -> NoteReport:
+                assignment: dict | None = None, limit: float = NOTE_TIME_LIMIT) -> NoteReport:
     """assignment: the values of an assigned network by name (--against); a note that uses others is wrong
-    there, whatever its own consistency. A note that takes longer than `budget` seconds raises NoteError."""
+    there, whatever its own consistency. A note that takes longer than `limit` seconds plus PER_KILOBYTE
+    for each kilobyte raises NoteError."""
+    budget = limit + PER_KILOBYTE * len(text) / 1024
     try:
         with time_limit(budget, NoteTimeLimit):
             return _verify_text(path, text, aliases, assignment)
     except NoteTimeLimit:
-        raise NoteError(path, f"took longer than {budget:g} s to check; nothing of it is reported") from None
+        raise NoteError(path, f"took longer than {budget:.0f} s to check; nothing of it is reported") from None
 
 
 def _verify_text(path: str, text: str, aliases: dict[str, str] | None, assignment: dict | None) -> NoteReport:
