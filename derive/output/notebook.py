@@ -35,21 +35,45 @@ def _gradient_latex(g: Gradient) -> str:
     return " = ".join([lhs, *dict.fromkeys(forms), *value])
 
 
+SHOWN = 24  # gradients a notebook display lists before it says how many more there are ...
+BUDGET = 6000  # ... and characters of LaTeX it lets them take (a CNN's δ sums are long)
+
+
 def markdown(obj) -> str:
-    """Markdown for a notebook: the whole document of a Derivation, one line for a Gradient."""
+    """Markdown for a notebook: for a Derivation a summary (the network, its loss, every gradient in
+    the δ form with its value), the whole document being derive.document(d); one line for a Gradient."""
     if isinstance(obj, Gradient):
         return f"$${_gradient_latex(obj)}$$"
-    return document_files(build(obj), "md", None)[""].decode()
+    net = obj.network
+    loss = "" if obj.loss_value is None else f" = {fmt_tex(obj.loss_value)}"
+    name = Writer(obj).p.latex(symbol(net.loss))
+    head = f"**{net.name}**: {len(obj.gradients)} parameters; the loss ${name}{loss}$."
+    rows = _rows(obj)
+    more = len(obj.gradients) - len(rows)
+    tail = f"\n\n… and {more} more gradients." if more > 0 else ""
+    return f"{head}\n\n{_aligned(rows)}{tail}\n\nThe whole derivation: `derive.document(d)`."
 
 
 def latex(obj) -> str:
-    """LaTeX for a notebook (one display): a Gradient, or every gradient of a Derivation."""
+    """LaTeX for a notebook (one display): a Gradient, or the gradients of a Derivation (the first SHOWN)."""
     if isinstance(obj, Gradient):
         return f"$${_gradient_latex(obj)}$$"
+    return _aligned(_rows(obj))
+
+
+def _rows(obj) -> list[str]:
+    """The first gradients of a Derivation as rows of an aligned display, within SHOWN and BUDGET."""
     w = Writer(obj)
-    rows = []
-    for g in obj.gradients.values():
+    rows: list[str] = []
+    for g in list(obj.gradients.values())[:SHOWN]:
         lhs = leibniz(w.p, obj.network.loss, g.param)
         value = "" if g.value is None else f" = {fmt_tex(g.value)}"
-        rows.append(f"{lhs} &= {w.p.latex(g.delta_form)}{value}")
+        row = f"{lhs} &= {w.p.latex(g.delta_form)}{value}"
+        if rows and sum(map(len, rows)) + len(row) > BUDGET:
+            break
+        rows.append(row)
+    return rows
+
+
+def _aligned(rows: list[str]) -> str:
     return "$$\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}$$"
