@@ -34,10 +34,10 @@ class ClassHandout:
 
 def planned_for(net: Network, a: Assignment, students: list[Student] | None, count: int) -> list[Planned]:
     if students is None:
-        return numbered(net, count, a.seed)
+        return numbered(net, count, a.seed, a.tolerance)
     out = []
     for s in students:
-        v = student_variant(net, a.seed, variant_seed(net.name, a.seed, s.id))
+        v = student_variant(net, a.seed, variant_seed(net.name, a.seed, s.id), tolerance=a.tolerance)
         out.append(Planned(f"{net.name}-{file_id(s.id)}", v,
                            f"derive handout {net.name} --seed {a.seed} (student {file_id(s.id)})", s.id, s.name))
     return out

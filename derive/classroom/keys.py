@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from ..document.handout import DEFAULT_TOLERANCE
 from ..output.render import Rendered
 
 
@@ -21,17 +22,22 @@ class Assignment:
     spec: str | None        # the spec file's text (None for a built-in example)
     seed: int
     roster: str | None = None  # the roster file's name, for the command that reproduces the sheets
+    tolerance: Fraction = DEFAULT_TOLERANCE  # the relative error an answer may have
+
+    @property
+    def _tolerance(self) -> str:
+        return "" if self.tolerance == DEFAULT_TOLERANCE else f" --tolerance {self.tolerance}"
 
     def command(self, count: int) -> str:
         """The command that makes these sheets again."""
         who = f"--roster {self.roster}" if self.roster else f"--variants {count}"
-        return f"derive handout {self.target} {who} --seed {self.seed}"
+        return f"derive handout {self.target} {who} --seed {self.seed}{self._tolerance}"
 
     def sheet_command(self, number: int | None) -> str:
         """The command that makes one sheet again: numbered variant k comes with --variants k or more; a
         student's sheet with any roster that holds the student's id (named by the key), whoever else is on it."""
         who = "--roster ROSTER.csv" if number is None else f"--variants {number}"
-        return f"derive handout {self.target} {who} --seed {self.seed}"
+        return f"derive handout {self.target} {who} --seed {self.seed}{self._tolerance}"
 
 
 def exact(x: Fraction) -> str:

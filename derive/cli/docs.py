@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from fractions import Fraction
 from pathlib import Path
 
 import click
@@ -17,7 +18,7 @@ from ..classroom.owned import owns, refuse_foreign
 from ..classroom.roster import read_roster
 from ..derivation.engine import derive
 from ..document.build import build as build_document
-from ..errors import DeriveError, ToolMissing, read_text_limited
+from ..errors import DeriveError, ToolMissing, printable, read_text_limited
 from ..network.examples import EXAMPLES
 from ..network.spec import MAX_SPEC_BYTES, load_target
 from ..output.files import MAX_OURS_BYTES, WRITTEN, remove_stale, write_all
@@ -26,6 +27,21 @@ from ..output.render import document_files, handout_files, render
 
 GALLERY_HANDOUT = ("mlp-222", 1, 7)  # the sample handout of the gallery: example, variants, seed
 ROSTER_LIMIT = 16 * 2**20  # bytes of a roster: a hundred thousand students and room to spare
+
+
+MAX_TOLERANCE = Fraction(1, 2)  # an answer may be off by half its value at most
+
+
+def _tolerance(text: str) -> Fraction:
+    """--tolerance: a relative error between 0 (exclusive) and MAX_TOLERANCE, as a decimal or a fraction."""
+    try:
+        value = Fraction(text.strip()) if len(text) <= 40 else None
+    except (ValueError, ZeroDivisionError):
+        value = None
+    if value is None or not 0 < value <= MAX_TOLERANCE:
+        raise DeriveError(f"--tolerance {printable(text[:40])}: a relative error above 0 and at most "
+                          f"{MAX_TOLERANCE} (0.001 or 1/1000)")
+    return value
 
 
 def _say(message: str) -> None:
@@ -94,11 +110,14 @@ def doc(target: str, fmt_: str, output: str | None, templates: Path | None, forc
               help="Also every exercise sheet in one file for printing (NAME-exercises.FORMAT), a page break between.")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=True), default=Path("."),
               show_default=True, help="Folder for the sheets and answer keys (created if missing).")
+@click.option("--tolerance", default="0.001", show_default=True, metavar="REL",
+              help="The relative error an answer may have: on every sheet, in every key and export (0.01 or 1/100).")
 @templates_option
 @force_option
 @click.option("--allow-large", is_flag=True, help="Derive networks above the size limit anyway.")
 def handout(target: str, variants: int | None, roster: Path | None, seed: int, fmt_: str, exports: tuple[str, ...],
-            combine: bool, output: Path, templates: Path | None, force: bool, allow_large: bool) -> int:
+            combine: bool, output: Path, tolerance: str, templates: Path | None, force: bool,
+            allow_large: bool) -> int:
     """Exercise sheets with blanks and their answer keys (printable and as JSON), one pair per variant or,
     with --roster, per student."""
     if output.is_file():
@@ -108,7 +127,7 @@ def handout(target: str, variants: int | None, roster: Path | None, seed: int, f
     students = read_roster(_read_text(roster, "roster"), str(roster)) if roster is not None else None
     net = load_target(target, allow_large)
     spec = None if target in EXAMPLES else _read_text(Path(target), "spec")
-    a = Assignment(net.name, target, spec, seed, roster.name if roster is not None else None)
+    a = Assignment(net.name, target, spec, seed, roster.name if roster is not None else None, _tolerance(tolerance))
     ch = class_handout(net, a, fmt_, students, variants or 1, tuple(dict.fromkeys(exports)), combine, templates,
                        progress=_say, allow_large=allow_large)
     reason = None if force else conflict(output, ch, net.name)

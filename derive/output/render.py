@@ -9,11 +9,12 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import jinja2
 
-from ..document.handout import Sheet, Variant, sheet, variants
+from ..document.handout import DEFAULT_TOLERANCE, Sheet, Variant, sheet, variants
 from ..errors import DeriveError
 from ..network.graph import Network
 from .draw import to_svg, to_tikz
@@ -83,13 +84,13 @@ class Rendered:
     figure: str              # the figure as the format shows it
 
 
-def numbered(net: Network, count: int, seed: int) -> list[Planned]:
+def numbered(net: Network, count: int, seed: int, tolerance: Fraction = DEFAULT_TOLERANCE) -> list[Planned]:
     """Variants 1..count from one seed, numbered with as many digits as count has (01..12), so that
     the files sort in order."""
     width = len(str(count))
     return [Planned(f"{net.name}-{v.number:0{width}d}", v,
                     f"derive handout {net.name} --seed {seed} (variant {v.number})")
-            for v in variants(net, count, seed)]
+            for v in variants(net, count, seed, tolerance)]
 
 
 def handout_files(net: Network, count: int, seed: int, fmt_: str, templates: Path | None = None,
