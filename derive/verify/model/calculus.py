@@ -11,6 +11,7 @@ import sympy as sp
 
 from ..read.names import display
 from .evaluate import PRECISION, evaluate
+from .note_model import orphans
 from .to_sympy import Dv, Iverson, PDv, Unverifiable
 
 PRECISION_DIGITS = 50
@@ -32,16 +33,13 @@ class Calculus:
         self._adjoints: dict = {}
         self._below: dict = {}
         self._resolved: dict = {}
-        self._read: set | None = None
+        self._lonely: set | None = None
 
-    def _read_by_definitions(self) -> set:
-        """The symbols some definition of the note reads."""
-        if self._read is None:
-            self._read = set()
-            for q in self.model.quantities.values():
-                if q.definition is not None:
-                    self._read |= q.definition.free_symbols
-        return self._read
+    def _orphans(self) -> set:
+        """The note's names that no definition reads and that have none (note_model.orphans), once."""
+        if self._lonely is None:
+            self._lonely = orphans(self.model)
+        return self._lonely
 
     def resolve(self, expr: sp.Expr) -> sp.Expr:
         """Derivatives replaced by what they are under the note's definitions. A derivative over a
@@ -155,7 +153,7 @@ class Calculus:
                 if through is not None:
                     return through
                 q = self.model.by_symbol_map().get(wrt)
-                if q is not None and q.definition is None and wrt not in self._read_by_definitions():
+                if q is not None and q.key in self._orphans():
                     raise Unverifiable(f"{display(q.key)} appears in no definition of the note, so nothing is "
                                        "known to depend on it")
                 unknown = sorted(kept.free_symbols & self.model.computed_only, key=str)

@@ -243,21 +243,8 @@ MAX_VISITS = 5000  # quantities visited when looking for a circle of definitions
 def break_cycles(model: NoteModel) -> None:
     """`a_h1 = σ(o1) = 1/(1 + exp(−h1))` with o1 computed from a_h1: the first form goes round in a
     circle, so the chain's other form is the definition, and the step between them is judged."""
-    by_symbol = {q.symbol: q for q in model.quantities.values()}
-
     def reaches(expr, target) -> bool:
-        stack, seen = list(expr.free_symbols), set()
-        while stack and len(seen) < MAX_VISITS:
-            s = stack.pop()
-            if s == target:
-                return True
-            if s in seen:
-                continue
-            seen.add(s)
-            q = by_symbol.get(s)
-            if q is not None and q.definition is not None:
-                stack.extend(q.definition.free_symbols)
-        return False
+        return target in model.upstream(expr.free_symbols, limit=MAX_VISITS)
 
     for q in sorted((q for q in model.quantities.values() if q.definition is not None and q.forms),
                     key=lambda q: q.def_line or 0):
