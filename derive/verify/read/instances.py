@@ -47,7 +47,8 @@ def _ranged(op: BigSum, letters: set[str]):
     return BigSum(Paren((Relation(chain),)), Num(Fraction(INSTANCE[-1]), str(INSTANCE[-1]), 0))
 
 
-def _summed(st, letter: str) -> bool:
+def summed_over(st, letter: str) -> bool:
+    """The statement sums over the letter somewhere (Σ_k …): k is bound in it, not free."""
     return any(isinstance(x, BigSum) and x.sub is not None and (letter,) in {r.tokens for r in refs(x.sub)}
                for m in st.members for x in m.node.walk())
 
@@ -66,7 +67,7 @@ def instantiate(stmts, make) -> list:
     for st in stmts:
         members = [Member(m.node.rewrite(fix), m.start, m.end) for m in st.members]
         st.members = members
-        free = [x for x in sorted(letters) if st.index is None and not _summed(st, x)
+        free = [x for x in sorted(letters) if st.index is None and not summed_over(st, x)
                 and any(substitute_index(m.node, x, INSTANCE[0]) != m.node for m in members)
                 and not any(m.node == Ref((x,), x) or isinstance(m.node, Ref) and m.node.tokens == (x,)
                             for m in members)]  # i = j → δ_ij = 1: a case, not a formula for each i

@@ -8,10 +8,9 @@ from dataclasses import dataclass, field
 
 from .dots import fill_all
 from .indices import substitute_index
-from .instances import instantiate
+from .instances import instantiate, summed_over
 from .ir import (
     SET_RELATIONS,
-    BigSum,
     Chain,
     Deriv,
     Exp,
@@ -226,16 +225,11 @@ def _unranged_templates(stmts: list[Statement]) -> None:
                                and r.tokens != first.tokens and r.tokens in names and r.tokens not in defined])
                      for letter in sorted(letters) if first.tokens != (letter,)]
             found = [(letter, ks) for letter, ks in found if len(ks) >= 2]
-            if len(found) == 1 and not _summed_over(st, found[0][0]):
+            if len(found) == 1 and not summed_over(st, found[0][0]):
                 result.extend(_expand([st], found[0]))
                 continue
         result.append(st)
     stmts[:] = result
-
-
-def _summed_over(st: Statement, letter: str) -> bool:
-    return any(isinstance(x, BigSum) and x.sub is not None and (letter,) in {r.tokens for r in refs(x.sub)}
-               for m in st.members for x in m.node.walk())
 
 
 def _layer_labels(stmts: list[Statement]) -> None:
