@@ -291,39 +291,18 @@ def test_a_description_reaches_a_markdown_document_escaped(tmp_path, capsys):
 
 # --- 4. regular files only, read with a size limit -----------------------------------------------------
 
-def run_bounded(tmp_path, *argv, seconds=60):
-    """The command in a child process with a time and a memory limit, so that a reader that never stops
-    fails the test instead of hanging it or exhausting the machine."""
-    import os
-    import subprocess
-    import sys
-
-    resource = pytest.importorskip("resource")
-
-    def limit():
-        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
-
-    env = {**os.environ, "PYTHONPATH": str(README.parent)}
-    try:
-        done = subprocess.run([sys.executable, "-m", "derive", *map(str, argv)], cwd=tmp_path, capture_output=True,
-                              text=True, timeout=seconds, preexec_fn=limit, env=env)
-    except subprocess.TimeoutExpired:
-        return None, "", "timed out"
-    return done.returncode, done.stdout, done.stderr
-
-
 needs_fifo = pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no FIFOs here")
 
 
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero here")
-def test_dev_zero_as_a_spec_is_refused_in_one_line(tmp_path):
+def test_dev_zero_as_a_spec_is_refused_in_one_line(tmp_path, run_bounded):
     for argv in (["gradients", "/dev/zero"], ["doc", "/dev/zero"]):
         code, _, err = run_bounded(tmp_path, *argv)
         assert code == 2 and one_line_error(err) and "/dev/zero: not a regular file (a character device)" in err, err
 
 
 @needs_fifo
-def test_a_fifo_as_a_spec_or_as_an_output_is_refused_without_waiting_for_a_writer(tmp_path):
+def test_a_fifo_as_a_spec_or_as_an_output_is_refused_without_waiting_for_a_writer(tmp_path, run_bounded):
     import os
 
     os.mkfifo(tmp_path / "pipe.toml")
@@ -375,7 +354,7 @@ ONE = 'layers = [1, 1]\nactivation = "linear"\n[values]\nx = [1]\nW1 = [[1]]\nb1
 
 
 @pytest.mark.parametrize("value", ['"1e400"', "9" * 400, '"-1e200"', '"1e-400"', '"1e999999999"', '"1e-999999999"'])
-def test_a_number_out_of_range_is_refused_with_its_key(tmp_path, value):
+def test_a_number_out_of_range_is_refused_with_its_key(tmp_path, value, run_bounded):
     (tmp_path / "n.toml").write_text(ONE.format(value))
     code, _, err = run_bounded(tmp_path, "gradients", "n.toml", seconds=30)  # "1e999999999" hung
     assert code == 2 and one_line_error(err) and "error: values.t[1]: " in err and "out of range" in err, err

@@ -234,33 +234,12 @@ def test_a_notebook_is_checked_on_its_markdown_cells(tmp_path, capsys):
     assert "\n# Notes\n" in out and "wrong" in out and "\"cells\"" not in out
 
 
-def run_bounded(cwd, *argv, seconds=60):
-    """The command in a child process with a time and a memory limit, so that a reader that never stops
-    (/dev/zero) or never starts (a FIFO without a writer) fails the test instead of hanging it."""
-    import os
-    import subprocess
-    import sys
-
-    resource = pytest.importorskip("resource")
-
-    def limit():
-        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
-
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    try:
-        done = subprocess.run([sys.executable, "-m", "derive", *map(str, argv)], cwd=cwd, capture_output=True,
-                              text=True, timeout=seconds, preexec_fn=limit, env=env)
-    except subprocess.TimeoutExpired:
-        return None, "", "timed out"
-    return done.returncode, done.stdout, done.stderr
-
-
 needs_devices = pytest.mark.skipif(not (Path("/dev/zero").exists() and hasattr(__import__("os"), "mkfifo")),
                                    reason="needs /dev/zero and FIFOs")
 
 
 @needs_devices
-def test_a_note_that_is_no_regular_file_is_not_checked_and_the_batch_goes_on(tmp_path):
+def test_a_note_that_is_no_regular_file_is_not_checked_and_the_batch_goes_on(tmp_path, run_bounded):
     import os
 
     os.mkfifo(tmp_path / "pipe.md")
@@ -277,7 +256,7 @@ def test_a_note_that_is_no_regular_file_is_not_checked_and_the_batch_goes_on(tmp
 
 @needs_devices
 @pytest.mark.parametrize("spec", ["/dev/zero", "pipe.toml", "folder"])
-def test_a_spec_that_is_no_regular_file_is_refused_in_one_line(tmp_path, spec):
+def test_a_spec_that_is_no_regular_file_is_refused_in_one_line(tmp_path, spec, run_bounded):
     import os
 
     os.mkfifo(tmp_path / "pipe.toml")
