@@ -198,23 +198,16 @@ def _wrong_and_right(text: str) -> tuple[set[int], set[int]]:
             {n for n, s in by_line.items() if s == {"correct"}})
 
 
-def test_over_and_bare_hat_are_judged():
-    text = "\n\n".join([
-        r"$$z = w x + b, \quad \hat y = \sigma(z), \quad E = {1 \over 2}(\hat y - t)^2$$",
-        r"$$\frac{\partial E}{\partial w} = (\hat y - t)\hat y(1 - \hat y) x$$",
-        r"$$\frac{\partial E}{\partial b} = (\hat y - t) x$$",
-    ]) + "\n"
-    wrong, right = _wrong_and_right(text)
-    assert wrong == {5} and 3 in right
-
-
-def test_a_loss_written_with_its_arguments_is_differentiated():
-    text = "\n\n".join([
-        r"$$o = w h, \quad J_{1}(\theta) = (t - o)^2$$",
-        r"$$\frac{\partial J_{1}(\theta)}{\partial w} = -2 (t - o) h$$",
-        r"$$\frac{\partial J_{1}(\theta)}{\partial w} = 2 (t - o) h$$",
-    ]) + "\n"
-    wrong, right = _wrong_and_right(text)
+@pytest.mark.parametrize("rows", [
+    [r"$$z = w x + b, \quad \hat y = \sigma(z), \quad E = {1 \over 2}(\hat y - t)^2$$",  # \over, a bare \hat
+     r"$$\frac{\partial E}{\partial w} = (\hat y - t)\hat y(1 - \hat y) x$$",
+     r"$$\frac{\partial E}{\partial b} = (\hat y - t) x$$"],
+    [r"$$o = w h, \quad J_{1}(\theta) = (t - o)^2$$",  # a loss written with its arguments
+     r"$$\frac{\partial J_{1}(\theta)}{\partial w} = -2 (t - o) h$$",
+     r"$$\frac{\partial J_{1}(\theta)}{\partial w} = 2 (t - o) h$$"],
+], ids=["over and bare hat", "loss with its arguments"])
+def test_the_notation_is_read_and_judged(rows):
+    wrong, right = _wrong_and_right("\n\n".join(rows) + "\n")
     assert wrong == {5} and 3 in right
 
 
