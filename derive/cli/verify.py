@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import tomllib
 from concurrent.futures import ProcessPoolExecutor
@@ -71,8 +72,10 @@ def _check_one(args: tuple[str, dict, str | None, dict | None, float]) -> tuple[
         return path, rep, None
     except InputError as e:  # a device, a pipe, a folder, too large, not UTF-8: this note is not checked
         return path, None, e.reason
-    except NoteError as e:
-        return path, None, str(e).split(": ", 1)[-1]
+    except NoteError as e:  # "line 3: front matter ..." where the note says where
+        where = e.path if e.line is None else f"{e.path}:{e.line}:{e.column or 1}"
+        reason = str(e)[len(where) + 2:]
+        return path, None, reason if e.line is None else f"line {e.line}: {reason}"
     except RecursionError:
         return path, None, "a formula is nested too deeply to read"
     except Exception as e:  # noqa: BLE001 - one note the checker cannot handle must not stop a class's batch
@@ -232,8 +235,10 @@ def verify(notes: tuple[str, ...], spec: str | None, as_json: bool, fmt: str, ou
         inputs = [Path(r.path) for r in reports] + ([Path(spec)] if spec is not None else [])
         for path in write_all({Path(csv_path): report.to_csv(reports, errors).encode()}, inputs, force):
             click.echo(f"derive: wrote {path}", err=True)
-    for p, e in errors:  # one line each, whatever the file's name
-        click.echo(f"derive: {printable(p)}: {printable(e)}", err=True)
+    for p, e in errors:  # one line each, whatever the file's name: path: reason, or path:line: reason
+        line = re.match(r"line (\d+): ", e)
+        where = f"{printable(p)}:{line.group(1)}" if line else printable(p)
+        click.echo(f"derive: {where}: {printable(e[line.end():] if line else e)}", err=True)
     unchecked = [r for r in reports if r.nothing_checked]
     if as_json or (fmt == "md" and output is None):  # the text report, which says so, is not shown
         for r in unchecked:

@@ -381,19 +381,43 @@ def _patched(src: str, patches: list[tuple[int, str]]) -> str:
     return "".join(out)
 
 
+MAX_FRONT_MATTER = 20_000  # characters: an id, a name, a table of aliases
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """YAML's safe subset without aliases (*name): a few hundred bytes of nested aliases stand for billions
+    of values ("billion laughs"), which the reader of the aliases table would then expand."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed",
+                                              self.peek_event().start_mark)
+        return super().compose_node(parent, index)
+
+
 def _front_matter(note: Note) -> int:
+    """The YAML between a first line `---` and the next `---`, into note.front_matter; the offset of the body.
+    NoteError (front matter ...) for YAML that is not valid, too long, nested too deeply or uses aliases."""
     text = note.text
     if not text.startswith("---\n"):
         return 0
-    end = text.find("\n---", 4)
+    end = text.find("\n---", 4, 4 + MAX_FRONT_MATTER + 1)
     if end < 0:
-        return 0
+        if text.find("\n---", 4) < 0:
+            return 0
+        raise NoteError(note.path, f"front matter is longer than {MAX_FRONT_MATTER:,} characters; it holds an id "
+                                   "and aliases", 1)
     try:
-        data = yaml.safe_load(text[4:end])
+        data = yaml.load(text[4:end], Loader=_FrontMatterLoader)  # a SafeLoader, without aliases
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 2 if mark else 1
         raise NoteError(note.path, f"front matter is not valid YAML: {getattr(e, 'problem', e)}", line) from None
+    except RecursionError:
+        raise NoteError(note.path, "front matter is nested too deeply", 2) from None
+    except ValueError as e:  # an integer of more digits than Python reads (4,300)
+        raise NoteError(note.path, f"front matter has a value that cannot be read: {str(e).split(';')[0]}",
+                        2) from None
     if data is not None and not isinstance(data, dict):
         raise NoteError(note.path, "front matter must be a mapping (key: value lines)", 2)
     note.front_matter = data or {}

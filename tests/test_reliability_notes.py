@@ -1,0 +1,54 @@
+"""Reliability of `derive verify` under hostile or careless notes: the front matter, a note's memory,
+and how many notes are checked at once."""
+
+import time
+
+import pytest
+
+from derive.cli.main import main
+from derive.verify import verify_text
+
+CLEAN = "$$y = 2 \\cdot 3 = 6$$\n"
+
+# 377 bytes whose aliases stand for 9^9 (387 million) strings: the "billion laughs"
+LAUGHS = "---\n" + 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
+    f"{b}: &{b} [{','.join([f'*{a}'] * 9)}]\n" for a, b in zip("abcdefgh", "bcdefghi")) + "aliases: {x: *i}\n---\n" \
+    + "$$x = 1$$\n"
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# --- front matter: safe YAML, no aliases, a size limit -----------------------------------------------
+
+def test_a_billion_laughs_front_matter_is_refused_in_one_line_quickly(tmp_path, run_bounded):
+    assert len(LAUGHS.encode()) == 377
+    (tmp_path / "laughs.md").write_text(LAUGHS, encoding="utf-8")
+    start = time.monotonic()
+    code, out, err = run_bounded(tmp_path, "verify", "laughs.md", seconds=30)  # 2 GB of memory at most
+    assert code == 2 and time.monotonic() - start < 20
+    assert err.strip().splitlines() == ["derive: laughs.md:3: front matter is not valid YAML: aliases (*name) "
+                                        "are not allowed"]
+
+
+@pytest.mark.parametrize("front, line, message", [
+    ("id: " + "[" * 5000, 2, "front matter is nested too deeply"),
+    ("id: 1\n" + "a: 1\n" * 5000, 1, "front matter is longer than 20,000 characters"),
+    ("id: " + "9" * 5000, 2, "front matter has a value that cannot be read"),
+    ("id: [1", 2, "front matter is not valid YAML"),
+], ids=["nested", "long", "digits", "invalid"])
+def test_front_matter_that_cannot_be_read_safely_is_one_line_naming_its_line(tmp_path, capsys, front, line,
+                                                                               message):
+    (tmp_path / "n.md").write_text(f"---\n{front}\n---\n{CLEAN}", encoding="utf-8")
+    code, out, err = run(capsys, "verify", tmp_path / "n.md")
+    assert code == 2 and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1 and err.startswith(f"derive: {tmp_path / 'n.md'}:{line}: {message}")
+
+
+def test_front_matter_with_an_anchor_but_no_alias_and_its_aliases_table_are_read():
+    text = "---\nid: &who s17\naliases:\n  w_a: w1\n---\n$$w_a = 0.5$$\n$$y = 2 w_a = 1$$\n"
+    report = verify_text("n.md", text)
+    assert report.student_id == "s17" and report.verdicts and all(v.status == "correct" for v in report.verdicts)
