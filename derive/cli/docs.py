@@ -1,110 +1,53 @@
-"""The commands that write documents: `derive doc`, `derive handout` and `derive build` (the gallery).
+"""The commands that write documents, `derive doc`, `derive handout` and `derive build` (the gallery): their
+arguments, options and help. Their work is in documents.py, imported when one of them runs.
 
-Progress goes to stderr; documents go to files (or, for `doc` without -o, text to stdout).
+Progress goes to stderr; documents go to files (or, for `doc` without -o or with -o -, to stdout).
 """
 
 from __future__ import annotations
 
-import json
-import re
-from fractions import Fraction
 from pathlib import Path
 
 import click
 
-from ..classroom.handouts import EXPORTS, class_handout, conflict, left_out
-from ..classroom.keys import Assignment
-from ..classroom.owned import owns, refuse_foreign
-from ..classroom.roster import read_roster
-from ..derivation.engine import derive
-from ..document.build import build as build_document
-from ..errors import DeriveError, ToolMissing, printable, read_text_limited
-from ..network.examples import EXAMPLES
-from ..network.spec import MAX_SPEC_BYTES, load_target
-from ..output.files import MAX_OURS_BYTES, WRITTEN, remove_stale, write_all
-from ..output.pdf import tex_engine
-from ..output.render import document_files, handout_files, render
+from .common import complete_target, runs
 
 GALLERY_HANDOUT = ("mlp-222", 1, 7)  # the sample handout of the gallery: example, variants, seed
 ROSTER_LIMIT = 16 * 2**20  # bytes of a roster: a hundred thousand students and room to spare
-
-
-MAX_TOLERANCE = Fraction(1, 2)  # an answer may be off by half its value at most
-
-
-def _tolerance(text: str) -> Fraction:
-    """--tolerance: a relative error between 0 (exclusive) and MAX_TOLERANCE, as a decimal or a fraction."""
-    try:
-        value = Fraction(text.strip()) if len(text) <= 40 else None
-    except (ValueError, ZeroDivisionError):
-        value = None
-    if value is None or not 0 < value <= MAX_TOLERANCE:
-        raise DeriveError(f"--tolerance {printable(text[:40])}: a relative error above 0 and at most "
-                          f"{MAX_TOLERANCE} (0.001 or 1/1000)")
-    return value
-
-
-def _say(message: str) -> None:
-    click.echo(f"derive: {message}", err=True)
-
-
-def _inputs(target: str, templates: Path | None) -> list[Path]:
-    """Files the command reads, which it must never overwrite."""
-    inputs = [Path(target)] if Path(target).is_file() else []
-    if templates is not None and templates.is_dir():
-        inputs += sorted(p for p in templates.iterdir() if p.is_file())
-    return inputs
-
-
-def _source_name(target: str) -> str:
-    return target if target in EXAMPLES else Path(target).name
-
+EXPORT_NAMES = ("moodle", "qti", "prairielearn")  # classroom.handouts.EXPORTS (a test keeps the two the same)
+FORMATS = ("md", "tex", "html", "pdf")
 
 templates_option = click.option("--templates", type=click.Path(path_type=Path, file_okay=False),
                                 help="A folder of templates that override the built-in ones by file name.")
 force_option = click.option("--force", is_flag=True, help="Replace existing files even when derive did not write them.")
+target_argument = click.argument("target", shell_complete=complete_target)
 
 
-@click.command()
-@click.argument("target")
-@click.option("--format", "fmt_", type=click.Choice(["md", "tex", "html", "pdf"]), default="md", show_default=True)
-@click.option("-o", "--output", type=click.Path(),
-              help="File (or existing folder) to write; without it the document is printed (a PDF goes to NAME.pdf).")
+@click.command(short_help="A derivation document: Markdown, LaTeX, HTML or PDF.")
+@target_argument
+@click.option("--format", "fmt_", type=click.Choice(FORMATS), default="md", show_default=True,
+              help="Markdown, LaTeX, HTML (one offline page) or PDF (needs latexmk and pdflatex).")
+@click.option("-o", "--output", type=click.Path(allow_dash=True),
+              help="File (or existing folder) to write, - for stdout; without it the document is printed "
+                   "(a PDF goes to NAME.pdf).")
 @templates_option
 @force_option
 @click.option("--allow-large", is_flag=True, help="Derive networks above the size limit anyway.")
+@runs("derive.cli.documents:doc")
 def doc(target: str, fmt_: str, output: str | None, templates: Path | None, force: bool, allow_large: bool) -> int:
-    """A derivation document for TARGET (a built-in example or a spec file)."""
-    net = load_target(target, allow_large)
-    document = build_document(derive(net, allow_large=allow_large))
-    source = f"derive doc {_source_name(target)} --format {fmt_}"
-    if output is None and fmt_ != "pdf":
-        text = document_files(document, fmt_, None, templates, source)[""]
-        click.echo(text.decode(), nl=False)
-        return 0
-    if output is None:
-        path = Path(f"{net.name}.pdf")
-    elif Path(output).is_dir() or output.endswith(("/", "\\")):
-        path = Path(output) / f"{net.name}.{fmt_}"
-    else:
-        path = Path(output)
-    files = document_files(document, fmt_, path.stem, templates, source)
-    main_name = next(iter(files))
-    paths = {(path if name == main_name else path.with_name(name)): data for name, data in files.items()}
-    for path in write_all(paths, _inputs(target, templates), force):
-        _say(f"wrote {path}")
-    return 0
+    """A derivation document for TARGET (a built-in example, a spec file, or - to read the spec from
+    standard input)."""
 
 
-@click.command()
-@click.argument("target")
+@click.command(short_help="Exercise sheets with blanks, and their answer keys.")
+@target_argument
 @click.option("--variants", type=click.IntRange(1, 100), default=None,
               help="How many sheets, each with its own values.  [default: 1]")
 @click.option("--roster", type=click.Path(path_type=Path, dir_okay=False),
               help="A CSV with an 'id' column (and optionally 'name'): a sheet per student, named by id.")
 @click.option("--seed", type=int, default=1, show_default=True, help="The same seed gives the same sheets.")
-@click.option("--format", "fmt_", type=click.Choice(["md", "tex", "html", "pdf"]), default="md", show_default=True)
-@click.option("--export", "exports", type=click.Choice(list(EXPORTS)), multiple=True,
+@click.option("--format", "fmt_", type=click.Choice(FORMATS), default="md", show_default=True)
+@click.option("--export", "exports", type=click.Choice(EXPORT_NAMES), multiple=True,
               help="Also write the questions for a learning management system (repeatable).")
 @click.option("--combine", is_flag=True,
               help="Also every exercise sheet in one file for printing (NAME-exercises.FORMAT), a page break between.")
@@ -115,110 +58,19 @@ def doc(target: str, fmt_: str, output: str | None, templates: Path | None, forc
 @templates_option
 @force_option
 @click.option("--allow-large", is_flag=True, help="Derive networks above the size limit anyway.")
+@runs("derive.cli.documents:handout")
 def handout(target: str, variants: int | None, roster: Path | None, seed: int, fmt_: str, exports: tuple[str, ...],
             combine: bool, output: Path, tolerance: str, templates: Path | None, force: bool,
             allow_large: bool) -> int:
     """Exercise sheets with blanks and their answer keys (printable and as JSON), one pair per variant or,
     with --roster, per student."""
-    if output.is_file():
-        raise DeriveError(f"-o {output}: a handout is several files; give a folder")
-    if roster is not None and variants is not None:
-        raise DeriveError("--roster gives a sheet per student; leave out --variants")
-    students = read_roster(_read_text(roster, "roster"), str(roster)) if roster is not None else None
-    net = load_target(target, allow_large)
-    spec = None if target in EXAMPLES else _read_text(Path(target), "spec")
-    a = Assignment(net.name, target, spec, seed, roster.name if roster is not None else None, _tolerance(tolerance))
-    ch = class_handout(net, a, fmt_, students, variants or 1, tuple(dict.fromkeys(exports)), combine, templates,
-                       progress=_say, allow_large=allow_large)
-    reason = None if force else conflict(output, ch, net.name)
-    if reason:
-        raise DeriveError(reason)
-    kept = left_out(output, ch, net.name)
-    paths = {output / name: data for name, data in ch.files.items()}
-    refuse_foreign(paths, force)  # the rule of every output, for the JSON keys and archives too
-    inputs = _inputs(target, templates) + ([roster] if roster is not None else [])
-    for path in write_all(paths, inputs, force=True):
-        _say(f"wrote {path}")
-    if students is None:
-        for path in _stale_variants(output, net.name, set(paths)):
-            path.unlink()
-            _say(f"removed {path}, a variant this run no longer makes")
-    for sid in kept:
-        _say(f"kept the sheets of {sid}, who is not on this roster")
-    return 0
 
 
-def _read_text(path: Path, what: str) -> str:
-    """A small text input: a regular UTF-8 file of bounded size (never a device or a pipe)."""
-    return read_text_limited(path, MAX_SPEC_BYTES if what == "spec" else ROSTER_LIMIT, what)
-
-
-def _stale_variants(folder: Path, name: str, written: set[Path]) -> list[Path]:
-    """Sheets and keys of ours from an earlier numbered run that this run no longer makes (NAME-K-exercise.md
-    with K beyond the variants asked for, or numbered with other digits), unedited; a student's sheet (its key
-    names the student) and anything else in the folder are left alone."""
-    pattern = re.compile(rf"{re.escape(name)}-(\d+)-(exercise\.\w+|answers\.\w+|key\.json)")
-    stale = []
-    for p in sorted(folder.iterdir()) if folder.is_dir() else []:
-        m = pattern.fullmatch(p.name)
-        if not m or p in written or not p.is_file() or not owns(p):
-            continue
-        key = folder / f"{name}-{m.group(1)}-key.json"
-        if key.exists() and (not owns(key) or (json.loads(read_text_limited(key, MAX_OURS_BYTES, "output"))
-                                                .get("student"))):
-            continue
-        stale.append(p)
-    return stale
-
-
-def gallery_files(pdf: bool, progress=None) -> dict[str, bytes]:
-    """Every file of the gallery, by path relative to the output folder."""
-    files: dict[str, bytes] = {}
-    kinds = ["md", "tex", "html"] + (["pdf"] if pdf else [])
-    for name, example in EXAMPLES.items():
-        if progress:
-            progress(f"build: {name}")
-        document = build_document(derive(example.build()))
-        for fmt_ in kinds:
-            made = document_files(document, fmt_, name, None, f"derive doc {name} --format {fmt_}")
-            files.update({f"docs/{k}": v for k, v in made.items()})
-    # the index is the same with or without a TeX engine: the gallery is meant to hold the PDFs
-    index = render("gallery.md.j2", "md", {"examples": list(EXAMPLES.values()), "kinds": ["md", "tex", "html", "pdf"]},
-                   source="derive build")
-    files["docs/README.md"] = index.encode()
-    name, count, seed = GALLERY_HANDOUT
-    for fmt_ in ["md", "tex"] + (["pdf"] if pdf else []):
-        if progress:
-            progress(f"build: handout {name} ({fmt_})")
-        made = handout_files(EXAMPLES[name].build(), count, seed, fmt_)
-        files.update({f"handouts/{k}": v for k, v in made.items()})
-    return files
-
-
-@click.command("build")
+@click.command("build", short_help="Regenerate the gallery of every built-in example.")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("output"), show_default=True,
               help="The gallery folder: documents go to OUT/docs, handouts to OUT/handouts.")
 @click.option("--pdf/--no-pdf", default=None, help="Make PDFs too (default: where a TeX engine is installed).")
 @force_option
+@runs("derive.cli.documents:build_gallery")
 def build_gallery(out: Path, pdf: bool | None, force: bool) -> int:
     """Regenerate the gallery from every built-in example: documents and a sample handout."""
-    if pdf is None:
-        try:
-            tex_engine()
-            pdf = True
-        except ToolMissing as e:
-            _say(f"no PDFs: {e}")
-            pdf = False
-    elif pdf:
-        tex_engine()
-    files = {out / rel: data for rel, data in gallery_files(pdf, progress=_say).items()}
-    write_all(files, (), force)
-    # only what an earlier build recorded (WRITTEN) is removed: never a file of the user's in OUT, not even
-    # a document of derive's written there with `derive doc -o OUT/docs/`
-    for path in remove_stale([out / "docs", out / "handouts"], files, () if pdf else (".pdf",), record=WRITTEN):
-        _say(f"removed {path}, which the gallery no longer has")
-    _say(f"wrote {len(files)} files under {out}")
-    return 0
-
-
-COMMANDS = (doc, handout, build_gallery)

@@ -362,15 +362,21 @@ def network_from_spec(spec: Mapping[str, Any], name: str = "spec", allow_large: 
 def load_spec_file(path: Path, allow_large: bool | None = None) -> Network:
     """A spec file: a regular UTF-8 file of at most MAX_SPEC_BYTES (not a device, a pipe or a folder)."""
     text = read_text_limited(path, MAX_SPEC_BYTES, "spec")  # a byte-order mark (Notepad) is dropped
+    return load_spec_text(text, path.stem, str(path), allow_large)
+
+
+def load_spec_text(text: str, name: str, where: str, allow_large: bool | None = None) -> Network:
+    """A spec given as TOML text (a file's, standard input's): name is the network's unless the spec names
+    it, where names the text in messages."""
     try:
         spec = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise SpecError("", f"{printable(str(path))} is not valid TOML: {e}") from None
+        raise SpecError("", f"{printable(where)} is not valid TOML: {e}") from None
     except RecursionError:
-        raise SpecError("", f"{printable(str(path))} nests arrays or tables too deeply to be a spec") from None
+        raise SpecError("", f"{printable(where)} nests arrays or tables too deeply to be a spec") from None
     except ValueError as e:  # an integer of more digits than Python reads (4,300)
-        raise SpecError("", f"{printable(str(path))} is not a spec: {e}".split(";")[0]) from None
-    return network_from_spec(spec, path.stem, allow_large)
+        raise SpecError("", f"{printable(where)} is not a spec: {e}".split(";")[0]) from None
+    return network_from_spec(spec, name, allow_large)
 
 
 def load_target(target: str, allow_large: bool | None = None) -> Network:
