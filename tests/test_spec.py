@@ -1,8 +1,11 @@
 """Spec files: what is accepted, and a clear error naming the key for everything that is not."""
 
+from fractions import Fraction
+
 import pytest
 
 from derive.errors import SpecError
+from derive.network.graph import Role
 from derive.network.spec import network_from_spec
 
 GOOD = {"layers": [2, 3, 1], "activation": "sigmoid", "loss": "half_sse"}
@@ -90,3 +93,35 @@ def test_name_and_description_keys_name_the_network():
     with pytest.raises(SpecError) as err:
         network_from_spec({"layers": [2, 1], "name": 3})
     assert err.value.key == "name"
+
+
+def test_an_mlp_spec_with_a_seed_gets_example_numbers_the_same_for_the_same_seed(tmp_path, capsys):
+    from derive.cli.main import main
+
+    spec = tmp_path / "seeded.toml"
+    outputs = []
+    for seed in (7, 7, 8):
+        spec.write_text(f'layers = [2, 3, 1]\nseed = {seed}\n[values]\nx = [0.05, 0.10]\n')
+        assert main(["gradients", str(spec)]) == 0
+        outputs.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[1] != outputs[2]
+    net = network_from_spec({**GOOD, "seed": 7, "values": {"x": [0.05, 0.1]}})
+    assert net.has_numbers() and net.values["x1"] == Fraction(1, 20)  # a value given is kept, the rest drawn
+
+
+def test_a_seeded_softmax_cross_entropy_mlp_gets_one_hot_targets_and_passes_check(tmp_path, capsys):
+    from derive.cli.main import main
+
+    spec = {"layers": [3, 4, 3], "activation": ["sigmoid", "softmax"], "loss": "cross_entropy", "seed": 2}
+    net = network_from_spec(spec)
+    targets = sorted(net.values[q.name] for q in net.leaves if q.role is Role.TARGET)
+    assert targets == [0, 0, 1]
+    path = tmp_path / "softmax.toml"
+    path.write_text('layers = [3, 4, 3]\nactivation = ["sigmoid", "softmax"]\nloss = "cross_entropy"\nseed = 2\n')
+    assert main(["gradients", str(path), "--check"]) == 0, capsys.readouterr().err
+
+
+def test_an_mlp_seed_must_be_a_whole_number():
+    with pytest.raises(SpecError) as e:
+        network_from_spec({**GOOD, "seed": 1.5})
+    assert e.value.key == "seed"

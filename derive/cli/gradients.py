@@ -15,8 +15,8 @@ from ..errors import DeriveError
 from ..network.cnn import TIE_RULE
 from ..network.evaluate import kinks, max_pool_margin
 from ..network.examples import EXAMPLES
-from ..network.graph import Loss, Network
-from ..network.sampling import sample_values
+from ..network.graph import Network
+from ..network.sampling import one_hot_targets, sample_values
 from ..network.spec import MAX_SPEC_BYTES, learning_rate, load_spec_text, load_target
 from ..output.terminal import to_json, to_text
 from .common import STDIO, read_stdin
@@ -49,8 +49,7 @@ def gradients(target: str, as_json: bool, check: bool, lr: str | None, steps: in
     if steps and not net.has_numbers():
         raise DeriveError(f"--steps needs numbers: {net.name} has no value for {missing}")
     if check and not net.has_numbers():  # a symbolic example is still checked: at example numbers
-        loss = net[net.loss].op  # softmax with cross-entropy: targets one-hot, so that p − t is the gradient
-        hot = [t for _, t in loss.pairs if t not in net.values] if isinstance(loss, Loss) and loss.logits else []
+        hot = one_hot_targets(net)  # softmax with cross-entropy: targets one-hot, so that p − t is the gradient
         net = net.with_values(sample_values(net, CHECK_SEED, keep=net.values, one_hot=hot))
         click.echo(f"derive: {net.name} gives no value for {missing}; --check uses example values drawn "
                    f"from seed {CHECK_SEED} (the values in the table are at those)", err=True)

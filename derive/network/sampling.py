@@ -12,7 +12,7 @@ from fractions import Fraction
 from typing import Iterable, Mapping
 
 from ..rules import LOSSES
-from .graph import Network, Role
+from .graph import Loss, Network, Role
 
 
 def draw(rng: random.Random, low: float, high: float, decimals: int) -> Fraction:
@@ -50,3 +50,10 @@ def sample_values(net: Network, seed: int, decimals: int = 2, keep: Mapping[str,
         else:
             out[q.name] = draw(rng, *input_range, decimals if input_decimals is None else input_decimals)
     return out
+
+
+def one_hot_targets(net: Network) -> list[str]:
+    """The targets that drawn values must make one-hot: a softmax with cross-entropy's (p − t is its gradient
+    only when t is a distribution); none for other losses."""
+    loss = net[net.loss].op
+    return [t for _, t in loss.pairs] if isinstance(loss, Loss) and loss.logits else []

@@ -16,7 +16,7 @@ from .evaluate import max_pool_margin
 from .examples import EXAMPLES, load_example
 from .graph import Network, Role
 from .mlp import LAYERED, build_mlp, flat_naming
-from .sampling import sample_values
+from .sampling import one_hot_targets, sample_values
 from .validate import check_choice
 
 KINDS = ("mlp", "rnn", "cnn")
@@ -173,7 +173,9 @@ def check_targets(net: Network, values: Mapping[str, Fraction]) -> None:
 
 
 def mlp_from_spec(spec: Mapping[str, Any], name: str, allow_large: bool | None = None) -> Network:
-    check_keys(spec, ["kind", "name", "description", "layers", "activation", "loss", "naming", "values"])
+    """kind = "mlp": layers (units, inputs first), activation (one, or one per layer), loss, naming, seed
+    (example numbers for every leaf not in [values]; a softmax with cross-entropy gets one-hot targets)."""
+    check_keys(spec, ["kind", "name", "description", "layers", "activation", "loss", "naming", "seed", "values"])
     layers = require(spec, "layers")
     if not isinstance(layers, list) or len(layers) < 2:
         raise SpecError("layers", f"expected a list of layer sizes, inputs first, like [2, 3, 1]; got {layers!r}")
@@ -189,7 +191,9 @@ def mlp_from_spec(spec: Mapping[str, Any], name: str, allow_large: bool | None =
     loss = check_choice("loss", spec.get("loss", "half_sse"), list(LOSSES))
     naming = check_choice("naming", spec.get("naming", "layered"), ("layered", "flat"))
     scheme = LAYERED if naming == "layered" else flat_naming(layers)
-    return build_mlp(layers, acts, loss, scheme, name, spec.get("description", ""))
+    net = build_mlp(layers, acts, loss, scheme, name, spec.get("description", ""))
+    seed = _seed(spec)
+    return net if seed is None else net.with_values(sample_values(net, seed, one_hot=one_hot_targets(net)))
 
 
 def _seed(spec: Mapping[str, Any]) -> int | None:
