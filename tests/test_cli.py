@@ -1,10 +1,14 @@
 """The command line: exit codes, one-line errors without tracebacks, and the JSON interface."""
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
 from derive.cli.main import main
+from derive.output.terminal import Column, table
 
 
 def run(capsys, *argv):
@@ -122,3 +126,38 @@ def test_a_failed_check_at_a_relu_kink_says_why(tmp_path, capsys):
     assert code == 1
     assert abs(json.loads(out)["check"]["max_abs_error"] - 0.5) < 1e-4  # up to the step of the differences
     assert "ReLU's input is (nearly) 0" in err and "z1_1" in err
+
+
+def derive_in_a_pipe(columns: str | None, *argv: str) -> list[str]:
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    if columns is not None:
+        env["COLUMNS"] = columns
+    run = subprocess.run([sys.executable, "-m", "derive", *argv], capture_output=True, env=env, timeout=300)
+    assert run.returncode == 0, run.stderr
+    return run.stdout.decode().splitlines()
+
+
+def signals(lines: list[str]) -> str:
+    """The δ section with its wrapped lines joined back."""
+    return " ".join(" ".join(lines[lines.index("where (error signals, from the loss backwards):"):]).split())
+
+
+def test_a_narrow_terminal_gets_every_line_wrapped_to_its_width():
+    narrow, whole = derive_in_a_pipe("60", "gradients", "mlp-222"), derive_in_a_pipe("400", "gradients", "mlp-222")
+    assert max(map(len, narrow)) <= 60 < max(map(len, whole))
+    assert signals(narrow) == signals(whole)  # cut at spaces, nothing lost
+    at = narrow.index("where (error signals, from the loss backwards):")
+    assert narrow[at + 1].startswith("  δ_net_o2 = ") and narrow[at + 2].startswith("      ")  # goes on indented
+    row = next(i for i, line in enumerate(narrow) if line.startswith("w5 "))
+    assert "0.082167041" in narrow[row] and narrow[row + 1].strip() == "δ_net_o1*out_h1"  # in its column
+
+
+def test_a_pipe_gets_80_columns_and_a_parameters_row_stays_one_line():
+    lines = derive_in_a_pipe(None, "gradients", "mlp-222")
+    assert max(map(len, lines)) <= 80 and any(line.startswith("      ") for line in lines)
+    long_cell = Column("gradient", ["dL/dk = " + " + ".join(f"δ_{i}*x_{i}" for i in range(30))])
+    columns = [Column("parameter", ["k"]), long_cell, Column("value", ["0.5"])]
+    assert len(table(columns, None, wrapped=1).splitlines()) == 3  # unwrapped: the row whole
+    wrapped = table(columns, 50, wrapped=1).splitlines()
+    assert max(map(len, wrapped)) <= 50 and wrapped[2].endswith("0.5") and len(wrapped) > 3
+    assert " ".join(" ".join(wrapped[2:]).replace("0.5", "").split()) == "k " + long_cell.cells[0]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import shutil
 import sys
 
 import click
@@ -27,6 +29,9 @@ ROUNDING = 8 * sys.float_info.epsilon  # each loss they take is rounded by about
 # way), which (L(w+h) - L(w-h)) / 2h turns into an error of about eps·that/h: 1e-5 at a target of 1,000
 CHECK_SEED = 1  # example numbers for --check on a network given without numbers
 MAX_LISTED = 8  # names listed in a message about a network's missing values
+# lines are wrapped to the terminal's width (or COLUMNS); in a pipe or a file, with no COLUMNS, prose and δ lines
+# to TEXT_WIDTH, while each parameter's row of the table stays one line, for grep and awk
+TEXT_WIDTH = 80
 
 
 def examples() -> int:
@@ -61,7 +66,9 @@ def gradients(target: str, as_json: bool, check: bool, lr: str | None, steps: in
     if as_json:
         click.echo(json.dumps(to_json(d, fd, history), indent=2, sort_keys=False))
     else:
-        click.echo(to_text(d, fd, history), nl=False)
+        fits = bool(os.environ.get("COLUMNS")) or click.get_text_stream("stdout").isatty()
+        width = shutil.get_terminal_size((TEXT_WIDTH, 24)).columns if fits else TEXT_WIDTH
+        click.echo(to_text(d, fd, history, width, wrap_table=fits), nl=False)
     if fd is not None:
         values = numeric.forward(net)
         ratio, name, allowed = check_disagreement(d, fd, values)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 from ..algebra import delta_symbol
@@ -82,12 +83,32 @@ class Column:
         return max([len(self.title)] + [len(c) for c in self.cells])
 
 
-def table(columns: list[Column]) -> str:
+INDENT = "      "  # a wrapped line goes on this far in
+NARROWEST = 16  # columns a wrapped cell keeps however narrow the terminal: a formula cut finer is unreadable
+
+
+def wrap(line: str, width: int | None, indent: str = INDENT) -> list[str]:
+    """line cut at spaces into lines of at most width characters (a word longer than that is cut too), each
+    after the first indented; width None leaves it whole."""
+    if width is None or len(line) <= width:
+        return [line]
+    return textwrap.wrap(line, width, subsequent_indent=indent, break_on_hyphens=False) or [line]
+
+
+def table(columns: list[Column], width: int | None = None, wrapped: int | None = None) -> str:
+    """The columns side by side. When the table is wider than width, the cells of column `wrapped` are cut
+    into lines that fit beside the others (never narrower than NARROWEST), the row's other cells on its first."""
     widths = [c.width for c in columns]
+    if width is not None and wrapped is not None and sum(widths) + 2 * (len(widths) - 1) > width:
+        others = sum(w for i, w in enumerate(widths) if i != wrapped) + 2 * (len(widths) - 1)
+        widths[wrapped] = max(NARROWEST, min(widths[wrapped], width - others), len(columns[wrapped].title))
     lines = ["  ".join(c.title.ljust(w) for c, w in zip(columns, widths)).rstrip(),
              "  ".join("-" * w for w in widths)]
     for row in zip(*[c.cells for c in columns]):
-        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+        parts = wrap(row[wrapped], widths[wrapped], "  ") if wrapped is not None else [None]
+        for k, part in enumerate(parts):
+            cells = [(part if i == wrapped else cell if k == 0 else "") for i, cell in enumerate(row)]
+            lines.append("  ".join(cell.ljust(w) for cell, w in zip(cells, widths)).rstrip())
     return "\n".join(lines)
 
 
@@ -108,7 +129,11 @@ def short_text(p: Printers, e) -> str:
 
 
 def to_text(d: Derivation, check: dict[str, float] | None = None,
-            training: list[tuple[float, dict[str, float]]] | None = None) -> str:
+            training: list[tuple[float, dict[str, float]]] | None = None, width: int | None = None,
+            wrap_table: bool = True) -> str:
+    """The table `derive gradients` prints; with width, lines longer than that are wrapped: a δ's definition
+    goes on indented, and with wrap_table a long gradient on more lines of the gradient column (without, a
+    parameter's row stays one line, for grep)."""
     p = Printers(d.network)
     net = d.network
     out = [f"{net.name}: {net.description}" + (f" (note {net.note})" if net.note else ""),
@@ -116,6 +141,7 @@ def to_text(d: Derivation, check: dict[str, float] | None = None,
            f"{p.text(d.definitions[net.loss])}"]
     if d.loss_value is not None:
         out.append(f"{net.loss} = {fmt(d.loss_value)}")
+    out = [part for line in out for part in wrap(line, width)]
     out.append("")
     lhs = lambda n: f"d{net.loss}/d{n}"  # noqa: E731
     cols = [Column("parameter", list(d.gradients)),
@@ -126,21 +152,21 @@ def to_text(d: Derivation, check: dict[str, float] | None = None,
             cols.append(Column(f"updated (lr {fmt(d.learning_rate)})", [fmt(g.updated) for g in d.gradients.values()]))
     if check is not None:
         cols.append(Column("finite diff.", [fmt(check[n]) for n in d.gradients]))
-    out.append(table(cols))
+    out.append(table(cols, width if wrap_table else None, wrapped=1))
     if d.signals:
         out.append("")
         out.append("where (error signals, from the loss backwards):")
         for n in reversed(list(d.signals)):
             s = d.signals[n]
             value = "" if s.value is None else f" = {fmt(s.value)}"
-            out.append(f"  {p.text(delta_symbol(n))} = d{net.loss}/d{n} = {short_text(p, s.expr)}{value}")
+            out += wrap(f"  {p.text(delta_symbol(n))} = d{net.loss}/d{n} = {short_text(p, s.expr)}{value}", width)
     if check is not None:
         s = check_summary(d, check)
         out.append("")
-        out.append(f"check: largest |symbolic - finite difference| = {s['max_abs_error']:.3e} (at {s['worst']})")
+        out += wrap(f"check: largest |symbolic - finite difference| = {s['max_abs_error']:.3e} (at {s['worst']})",
+                    width)
     if training is not None:
         out.append("")
         out.append(table([Column("step", [str(i) for i in range(1, len(training) + 1)]),
                           Column(f"loss {net.loss}", [fmt(loss) for loss, _ in training])]))
     return "\n".join(out) + "\n"
-
