@@ -5,7 +5,9 @@ import re
 import xml.etree.ElementTree as ET
 from fractions import Fraction
 
+import numpy as np
 import pytest
+from oracles import mlp_numpy
 
 from derive import derive, load
 from derive.document.build import build
@@ -17,6 +19,7 @@ from derive.network.examples import EXAMPLES
 from derive.network.mlp import LAYERED, build_mlp
 from derive.output.draw import svg_text, to_svg, to_tikz
 from derive.output.notebook import latex, markdown
+from derive.output.render import document_files
 
 DOUBLE_SUPERSCRIPT = re.compile(r"\^\{[^{}]*\}\^|\^\{[^{}]*\}'")
 
@@ -191,3 +194,64 @@ def test_notebook_displays():
     assert g._repr_latex_() == latex(g) == markdown(g)
     assert g._repr_latex_().startswith(r"$$\frac{\partial L}{\partial w_{5}} = \delta_{net_{o1}} out_{h1}")
     assert g._repr_latex_().endswith("= 0.082167041$$")
+
+
+# --- the lecture order (forward tables, the backward pass layer by layer, the update) ----------------
+
+def test_the_backward_pass_runs_from_the_output_layer_down(mlp222):
+    _, doc = mlp222
+    assert [s.output for s in doc.stages] == [True, False]
+    deltas = [[e.lhs for e in next(i for i in s.items if i.kind == "group" and i.key == "deltas").equations]
+              for s in doc.stages]
+    assert deltas == [[r"\delta_{o1}", r"\delta_{o2}"], [r"\delta_{h1}", r"\delta_{h2}"]]
+    grads = next(i for i in doc.stages[0].items if i.kind == "group" and i.key == "gradients")
+    assert grads.first == "w_{5}" and grads.equations[0].latex.endswith(r"= 0.138498562 \cdot 0.593269992 "
+                                                                         r"= 0.082167041")
+    assert [t.output for t in doc.tables] == [False, True] and len(doc.tables[0].rows) == 4
+
+
+def test_each_local_derivative_is_shown_once_and_the_sigmoid_box_where_first_used(mlp222):
+    _, doc = mlp222
+    local = [e.lhs for s in doc.stages for i in s.items if i.kind == "group" and i.key == "locals"
+             for e in i.equations]
+    assert len(local) == len(set(local)) == 10
+    first = doc.stages[0].items
+    assert first[0].kind == "box" and first[0].key == "sigmoid"
+    assert first[0].lines[-1].latex.endswith(r"= \mathrm{out}_{o1} \left(1 - \mathrm{out}_{o1}\right)")
+    assert not any(i.kind == "box" for i in doc.stages[1].items)
+
+
+def test_no_display_of_the_markdown_document_is_repeated():
+    text = document_files(build(derive(load("mlp-222"))), "md", "x")["x.md"].decode()
+    rows = [r.strip() for b in re.findall(r"\$\$(.*?)\$\$", text, re.S)
+            for r in b.replace("\\begin{aligned}", "").replace("\\end{aligned}", "").split("\\\\") if r.strip()]
+    assert len(rows) > 40 and len(rows) == len(set(rows))
+
+
+def test_the_loss_after_one_step_agrees_with_the_numpy_oracle(mlp222):
+    _, doc = mlp222
+    layers, acts, x, t = [2, 2, 2], ["sigmoid", "sigmoid"], [0.05, 0.10], [0.01, 0.99]
+    W = {1: np.array([[0.15, 0.20], [0.25, 0.30]]), 2: np.array([[0.40, 0.45], [0.50, 0.55]])}
+    b = {1: np.array([0.35, 0.35]), 2: np.array([0.60, 0.60])}
+    loss, dW, db = mlp_numpy.mlp_gradients(layers, acts, "half_sse", W, b, x, t)
+    W = {k: W[k] - 0.5 * dW[k] for k in W}
+    b = {k: b[k] - 0.5 * db[k].sum() for k in b}  # one bias shared by the units of a layer
+    assert doc.loss_value == pytest.approx(loss, rel=1e-12)
+    assert doc.after == pytest.approx(mlp_numpy.mlp_loss(layers, acts, "half_sse", W, b, x, t), rel=1e-12)
+
+
+@pytest.mark.parametrize("activation, box", [("tanh", "tanh"), ("relu", "relu")])
+def test_boxes_follow_the_activations_used(activation, box):
+    net = build_mlp([3, 4, 2], [activation, "softmax"], "cross_entropy", LAYERED, "net")
+    doc = build(derive(net))
+    keys = [i.key for s in doc.stages for i in s.items if i.kind == "box"]
+    assert keys == ["softmax_ce", box]
+    assert doc.stages[0].items[0].lines[-1].latex.endswith("= p_{k} - t_{k}")
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_no_internal_names_reach_the_reader(name):
+    doc = build(derive(load(name)))
+    text = document_files(doc, "md", "x")["x.md"].decode()
+    for word in ("network of note", "(note ", "cross_entropy", "half_sse", "relu_"):
+        assert word not in text

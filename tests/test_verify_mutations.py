@@ -22,22 +22,50 @@ PER_KIND = 10  # mutations of each kind per source (a fixed sample: the test mus
 
 SUBSCRIPT = re.compile(r"([a-zA-Z])_\{(\d)\}")
 NUMBER = re.compile(r"(?<![\w.{^])(\d+\.\d+)")
+ALIGNED_OPEN = re.compile(r"\\begin\{(aligned|align\*)\}")
+ALIGNED_CLOSE = re.compile(r"\\end\{(aligned|align\*)\}")
 
 
-def last_member(line: str) -> tuple[int, int] | None:
-    """Where the last member of a one-line display formula `$$a = b = c$$` starts and ends."""
-    if not (line.startswith("$$") and line.endswith("$$")) or "=" not in line:
+def last_member(line: str, in_aligned: bool = False) -> tuple[int, int] | None:
+    """Where the last member of a claim starts and ends: of a one-line display `$$a = b = c$$`, or of a
+    row `a &= b = c \\\\` of an aligned (or align*) block, quoted (`> `) or not. None for lines that hold
+    no claim of that shape."""
+    if in_aligned:
+        start = 2 if line.startswith("> ") else 0
+        end = len(line)
+        if line.endswith(" \\\\"):
+            end -= 3
+        if ALIGNED_OPEN.search(line) or ALIGNED_CLOSE.search(line) or "&" not in line:
+            return None
+    elif line.startswith("$$") and line.endswith("$$"):
+        if "\\begin" in line or "\\\\" in line:
+            return None
+        start, end = 2, len(line) - 2
+    else:
         return None
-    body_end = len(line) - 2
     depth, cut = 0, None
-    for i, ch in enumerate(line[:body_end]):
+    for i in range(start, end):
+        ch = line[i]
         depth += ch == "{"
         depth -= ch == "}"
         if ch == "=" and depth == 0:
             cut = i
-    if cut is None or "\\begin" in line or "\\\\" in line:
+    if cut is None or not line[cut + 1:end].strip():
         return None
-    return cut + 1, body_end
+    return cut + 1, end
+
+
+def aligned_rows(lines: list[str]) -> list[bool]:
+    """For each line, whether it lies inside an aligned or align* block (the opening and closing lines
+    themselves included)."""
+    inside, out = False, []
+    for line in lines:
+        if ALIGNED_OPEN.search(line):
+            inside = True
+        out.append(inside)
+        if ALIGNED_CLOSE.search(line):
+            inside = False
+    return out
 
 
 def top_level_factors(text: str) -> list[tuple[int, int]]:
@@ -97,7 +125,12 @@ def mutate(kind: str, text: str, rng: random.Random, document: str) -> str | Non
         if len(spans) < 2:
             return None
         a, b = rng.choice(spans)
-        return text[:a] + text[b:]
+        before, after = text[:a], text[b:]
+        if re.match(r"\s*\\cdot\b", after):  # the product sign that joined it goes with it
+            after = re.sub(r"^\s*\\cdot\s*", " ", after)
+        elif re.search(r"\\cdot\s*$", before):
+            before = re.sub(r"\s*\\cdot\s*$", " ", before)
+        return before + after
     if kind == "flipped sign":
         return " -\\left(" + text.strip() + "\\right)"
     if kind == "2 for 1/2":
@@ -135,7 +168,9 @@ def mutations():
         document = source.read_text(encoding="utf-8")
         lines = document.split("\n")
         claims = checked_lines(source)
-        candidates = [(n, span) for n, line in enumerate(lines) if n + 1 in claims and (span := last_member(line))]
+        inside = aligned_rows(lines)
+        candidates = [(n, span) for n, line in enumerate(lines)
+                      if n + 1 in claims and (span := last_member(line, inside[n]))]
         for kind in KINDS:
             made = 0
             for n, (a, b) in rng.sample(candidates, len(candidates)):
@@ -173,3 +208,16 @@ def test_at_least_99_percent_of_mutations_are_reported_wrong():
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_kind_is_exercised(kind):
     assert sum(1 for m in MUTATIONS if m[1] == kind) >= 20
+
+
+def test_rows_of_aligned_groups_are_mutated_like_single_displays():
+    row = r"> \delta_{o1} &= \frac{\partial E}{\partial o_{1}} = \left(0.75 - 0.01\right) \cdot 0.18 = 0.13 \\"
+    a, b = last_member(row, in_aligned=True)
+    assert row[a:b] == " 0.13"
+    assert last_member(r"&= 0.082167041", in_aligned=True) is not None
+    assert last_member(r"$$\begin{aligned}", in_aligned=True) is None
+    assert last_member(r"\end{aligned}$$", in_aligned=True) is None
+    dropped = mutate("dropped factor", r" \left(o_{1} - t_{1}\right) \cdot o_{1}", random.Random(0), "")
+    assert "\\cdot" not in dropped and dropped.strip() in (r"\left(o_{1} - t_{1}\right)", "o_{1}")
+    on_rows = [m for m in MUTATIONS if "&" in m[3].split("\n")[m[2] - 1]]
+    assert len(on_rows) >= 100  # most mutations fall on rows of aligned groups

@@ -9,22 +9,30 @@ then the error signals, the matrix form of a layered network, and a summary tabl
 
 from __future__ import annotations
 
+import re
+from fractions import Fraction
+
 import sympy as sp
 
 from ..algebra import delta_symbol, symbol
 from ..derivation.engine import Derivation, Gradient
-from ..network.graph import Activate, Affine, Network, Role, grad_parents
+from ..network.evaluate import forward as forward_values
+from ..network.graph import Activate, Affine, Loss, Network, Role, grad_parents
 from .cnn import index_formulas
 from .figure import network_figure
 from .formatting import fmt_tex
 from .matrix import matrix_form
 from .model import (
     TERM_LIMIT,
+    Box,
     Document,
     Equation,
+    ForwardTable,
     GradientSection,
+    Group,
     Part,
     Section,
+    Stage,
     SummaryRow,
     elide,
     group_of,
@@ -188,6 +196,225 @@ def kind_sections(w: Writer) -> list[Section]:
     return out
 
 
+# --- the lecture: forward tables, then the backward pass layer by layer --------------------------
+
+BOXES: dict[str, tuple[tuple[str, ...], ...]] = {   # {a} the activation, {z} its argument, as printed
+    "sigmoid": (
+        ("{a}", r"\sigma\left({z}\right)", r"\frac{{1}}{{1 + e^{{-{z}}}}}"),
+        (r"\frac{{\partial {a}}}{{\partial {z}}}", r"\frac{{e^{{-{z}}}}}{{\left(1 + e^{{-{z}}}\right)^{{2}}}}",
+         r"\frac{{1}}{{1 + e^{{-{z}}}}} \cdot \frac{{\left(1 + e^{{-{z}}}\right) - 1}}{{1 + e^{{-{z}}}}}",
+         r"{a} \left(1 - {a}\right)"),
+    ),
+    "tanh": (
+        ("{a}", r"\tanh\left({z}\right)", r"\frac{{e^{{{z}}} - e^{{-{z}}}}}{{e^{{{z}}} + e^{{-{z}}}}}"),
+        (r"\frac{{\partial {a}}}{{\partial {z}}}",
+         r"\frac{{\left(e^{{{z}}} + e^{{-{z}}}\right)^{{2}} - \left(e^{{{z}}} - e^{{-{z}}}\right)^{{2}}}}"
+         r"{{\left(e^{{{z}}} + e^{{-{z}}}\right)^{{2}}}}",
+         r"1 - {{{a}}}^{{2}}"),
+    ),
+    "relu": (
+        ("{a}", r"\max\left(0, {z}\right)"),
+        (r"\frac{{\partial {a}}}{{\partial {z}}}", r"\begin{{cases}} 1 & {z} > 0 \\ 0 & {z} \le 0 \end{{cases}}"),
+    ),
+    "softmax_ce": (
+        (r"p_{{j}}", r"\frac{{e^{{z_{{j}}}}}}{{\sum_{{i}} e^{{z_{{i}}}}}}"),
+        (r"\ell", r"-\sum_{{j}} t_{{j}} \log p_{{j}}"),
+        (r"\frac{{\partial p_{{j}}}}{{\partial z_{{k}}}}", r"p_{{j}} \left(\mathbb{{1}}[j = k] - p_{{k}}\right)"),
+        (r"\frac{{\partial \ell}}{{\partial z_{{k}}}}",
+         r"-\sum_{{j}} \frac{{t_{{j}}}}{{p_{{j}}}} \, p_{{j}} \left(\mathbb{{1}}[j = k] - p_{{k}}\right)",
+         r"-t_{{k}} + p_{{k}} \sum_{{j}} t_{{j}}", r"p_{{k}} - t_{{k}}"),
+    ),
+}
+
+
+def box(w: Writer, key: str, of: str) -> Box:
+    """The boxed derivation `key`, in the names of the quantity where it is first used."""
+    op = w.net[of].op
+    a, z = w.tex(of), (w.tex(op.arg) if isinstance(op, Activate) else "z")
+    return Box(key, tuple(Equation(tuple((p.format(a=a, z=z),) for p in line)) for line in BOXES[key]))
+
+
+def box_key(net: Network, of: str) -> str | None:
+    """Which boxed derivation a local derivative of `of` rests on, if any."""
+    op = net[of].op
+    if isinstance(op, Activate) and op.fn in BOXES:
+        return op.fn
+    if isinstance(op, Loss) and op.logits:
+        return "softmax_ce"
+    return None
+
+
+def forward_tables(w: Writer) -> list[ForwardTable]:
+    layers: dict = {}
+    for q in w.net.quantities:
+        if q.op is None or q.role not in (Role.HIDDEN, Role.OUTPUT):
+            continue
+        layers.setdefault(q.layer, []).append(q)
+    top = max((k for k in layers if k is not None), default=None)
+    out = []
+    for layer, qs in layers.items():
+        items = []
+        for q in qs:
+            value = None if w.d.values is None else w.d.values[q.name]
+            if isinstance(q.op, Affine) and len(q.op.terms) > ELIDE_TERMS:
+                parts: list[Part] = [(q.tex,), (elided_affine(w, q.op),)]
+                if value is not None:
+                    parts.append((fmt_tex(value),))
+                e = Equation(tuple(parts))
+            else:
+                e = w.chain(q.tex, w.d.definitions[q.name], value)
+            items.append((group_of(q), q.tex, e))
+        out.append(ForwardTable(layer, layer == top, tuple(trim(items))))
+    return out
+
+
+class Lecture:
+    """The backward pass as a lecture gives it: from the loss down, layer by layer, each δ from the
+    local derivatives (each shown once, where first met), then the gradients of that layer's parameters."""
+
+    def __init__(self, w: Writer, sections: dict[str, GradientSection]):
+        self.w, self.d, self.net = w, w.d, w.net
+        self.sections = sections
+        graph = self.d.graph
+        self.reach = graph.ancestors(self.net.loss)
+        self.graph = graph
+        self.shown: set[tuple[str, str]] = set()
+        self.boxed: set[str] = set()
+
+    def leib(self, of: str, wrt: str) -> str:
+        return leibniz(self.w.p, of, wrt)
+
+    def towards(self, name: str, out: list) -> str:
+        """∂L/∂name written through the next error signals, in Leibniz factors ('' for the loss)."""
+        if name == self.net.loss:
+            return ""
+        if name in self.d.signals:
+            return self.w.p.latex(delta_symbol(name))
+        return self.through(name, out)
+
+    def through(self, name: str, out: list) -> str:
+        terms = []
+        for c in self.graph.kids(name, self.reach):
+            t = self.towards(c, out)
+            f = self.d.factor(c, name)
+            out.append(f)
+            if t and " + " in t:
+                t = r"\left(%s\right)" % t
+            terms.append(product([x for x in (t, self.leib(c, name)) if x]))
+        return " + ".join(terms)
+
+    def order(self) -> list[list[str]]:
+        """The signals in stages (one per layer, from the loss down); within a stage in the network's
+        order, each after the signals it needs."""
+        stages: dict = {}
+        for name in reversed(list(self.d.signals)):
+            stages.setdefault(self.net[name].layer, []).append(name)
+        position = {n: i for i, n in enumerate(self.d.signals)}
+        out = []
+        for names in stages.values():
+            left, ordered = sorted(names, key=position.get), []
+            while left:
+                pick = next((n for n in left if not needs(self.d.signals[n].expr, set(left) - {n})), left[-1])
+                ordered.append(pick)
+                left.remove(pick)
+            out.append(ordered)
+        return out
+
+    def stage(self, names: list[str], params: list[str], top: bool) -> Stage:
+        w, net = self.w, self.net
+        items: list = []
+        locals_: list = []
+        deltas: list = []
+        shown_names = set(keep(net, names))
+        for name in names:
+            factors: list = []
+            chain = self.through(name, factors)
+            own = chain == leibniz(w.p, net.loss, name)  # the loss directly: the δ is that one derivative
+            if name in shown_names:
+                for f in factors:
+                    key = box_key(net, f.of)
+                    if key and key not in self.boxed:
+                        self.boxed.add(key)
+                        items.append(box(w, key, f.of))
+                    if (f.of, f.wrt) in self.shown or own:
+                        continue
+                    self.shown.add((f.of, f.wrt))
+                    locals_.append((group_of(net[f.of]), leibniz(w.p, f.of, f.wrt),
+                                    w.chain(leibniz(w.p, f.of, f.wrt), f.expr, f.value)))
+            s = self.d.signals[name]
+            extra = ((leibniz(w.p, net.loss, name),),) if own else ((leibniz(w.p, net.loss, name),), (chain,))
+            deltas.append((group_of(net[name]), w.p.latex(delta_symbol(name)),
+                           w.chain(w.p.latex(delta_symbol(name)), s.expr, s.value, extra=extra)))
+        if locals_:
+            items.append(Group("locals", tuple(trim(locals_))))
+        items.append(Group("deltas", tuple(trim(deltas))))
+        grads = []
+        first = ""
+        for p in params:
+            g = self.d.gradients[p]
+            e = self.sections[p].delta
+            if not first:
+                first = w.tex(p)
+                lhs = leibniz(w.p, net.loss, p)
+                if len(g.via) <= TERM_LIMIT:
+                    chain = tuple(product((leibniz(w.p, net.loss, f.of), leibniz(w.p, f.of, f.wrt)))
+                                  for f in g.via)
+                    e = Equation(((lhs,), chain) + e.parts[1:])
+            grads.append((group_of(net[p]) + (len(net[p].index) > 1,), w.tex(p), e))
+        if grads:
+            items.append(Group("gradients", tuple(trim(grads)), first))
+        return Stage(net[names[0]].layer, top, tuple(items))
+
+    def stages(self) -> list[Stage]:
+        order = self.order()
+        stage_of = {n: i for i, names in enumerate(order) for n in names}
+        params: list[list[str]] = [[] for _ in order]
+        for p, g in self.d.gradients.items():
+            if g.via:
+                params[max(stage_of[f.of] for f in g.via)].append(p)
+        return [self.stage(names, params[i], i == 0) for i, names in enumerate(order)]
+
+
+def needs(e: sp.Expr, names: set[str]) -> bool:
+    """Whether e uses the δ of any of names."""
+    return any(delta_symbol(n) in e.free_symbols for n in names)
+
+
+def keep(net: Network, names: list[str]) -> list[str]:
+    """The names a long list shows (trim's choice)."""
+    return [x for x in trim([(group_of(net[n]), n, n) for n in names]) if isinstance(x, str)]
+
+
+def updates(w: Writer, sections: list[GradientSection]) -> Group | None:
+    items = [(group_of(w.net[g.name]) + (len(w.net[g.name].index) > 1,), g.tex, g.update)
+             for g in sections if g.update is not None]
+    return Group("updates", tuple(trim(items))) if items else None
+
+
+def loss_after(d: Derivation) -> float | None:
+    """The loss after one step of gradient descent, from the updated parameters."""
+    if d.values is None or any(g.updated is None for g in d.gradients.values()):
+        return None
+    net = d.network
+    values = dict(net.values)
+    values.update({p: Fraction(g.updated) for p, g in d.gradients.items()})
+    return float(forward_values(net.with_values(values))[net.loss])
+
+
+WORDS = {"half_sse": "½Σ(y − t)²", "sse": "Σ(y − t)²", "mse": "mean squared error", "bce": "binary cross-entropy",
+         "cross_entropy": "cross-entropy", "relu": "ReLU"}
+
+
+def readable(description: str) -> str:
+    """A network's description as a student reads it: names of losses and activations in words."""
+    return re.sub(r"\b(%s)\b" % "|".join(WORDS), lambda m: WORDS[m.group(1)], description).rstrip(".")
+
+
+def title(net: Network) -> str:
+    first = re.split(r"[:,;]", readable(net.description), maxsplit=1)[0].strip()
+    return first or net.name
+
+
 def build(d: Derivation, detail_limit: int = DETAIL_LIMIT, only: set[str] | None = None) -> Document:
     """The document model of a derivation. `only` restricts the worked-out gradients to those named
     (a handout's answer key); otherwise every gradient is worked out up to detail_limit parameters,
@@ -196,10 +423,11 @@ def build(d: Derivation, detail_limit: int = DETAIL_LIMIT, only: set[str] | None
     net = d.network
     all_detailed = only is None and len(net.params) <= detail_limit
     chosen = only if only is not None else (set(d.gradients) if all_detailed else worked_examples(net))
+    sections = [gradient_section(w, g, g.param in chosen) for g in d.gradients.values()]
     return Document(
         name=net.name,
         kind=net.kind,
-        description=net.description,
+        description=readable(net.description),
         note=net.note,
         n_params=len(net.params),
         loss_tex=w.tex(net.loss),
@@ -210,7 +438,7 @@ def build(d: Derivation, detail_limit: int = DETAIL_LIMIT, only: set[str] | None
         forward=forward(w),
         loss=loss(w),
         outputs=outputs(w),
-        gradients=[gradient_section(w, g, g.param in chosen) for g in d.gradients.values()],
+        gradients=sections,
         signals=signals(w),
         matrix=matrix_form(w),
         summary=summary(w),
@@ -218,4 +446,10 @@ def build(d: Derivation, detail_limit: int = DETAIL_LIMIT, only: set[str] | None
         logits=bool(getattr(net[net.loss].op, "logits", ())),
         uses_sigmoid=any(isinstance(q.op, Activate) and q.op.fn == "sigmoid" for q in net.quantities),
         extra=kind_sections(w),
+        title=title(net),
+        loss_value=None if d.values is None else d.values[net.loss],
+        tables=forward_tables(w),
+        stages=Lecture(w, {g.name: g for g in sections}).stages(),
+        updates=updates(w, sections),
+        after=loss_after(d),
     )

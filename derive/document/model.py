@@ -112,6 +112,46 @@ class Section:
     equations: tuple[Equation, ...]
 
 
+@dataclass(frozen=True)
+class Group:
+    """Equations shown together, aligned on "=". key says what they are, and the templates give the prose:
+    "locals" (local derivatives met for the first time), "deltas" (error signals), "gradients" (each
+    parameter from its δ), "updates"."""
+
+    key: str
+    equations: tuple
+    first: str = ""          # LaTeX of the parameter derived in full, to which the rest refer ("as for w5")
+    kind: ClassVar[str] = "group"
+
+
+@dataclass(frozen=True)
+class Box:
+    """A derivation in a box, where its result is first used: key "sigmoid", "tanh", "relu" or
+    "softmax_ce" (∂L/∂z = p − t); lines aligned on "="."""
+
+    key: str
+    lines: tuple[Equation, ...]
+    kind: ClassVar[str] = "box"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One layer of the backward pass, from the loss down: its local derivatives, its δ, its gradients."""
+
+    layer: int | None
+    output: bool                     # the layer next to the loss
+    items: tuple                     # Box and Group, in reading order
+
+
+@dataclass(frozen=True)
+class ForwardTable:
+    """One layer of the forward pass: each row a quantity = definition = with numbers = value."""
+
+    layer: int | None
+    output: bool
+    rows: tuple                      # Equation or Omitted
+
+
 @dataclass
 class Document:
     name: str
@@ -135,6 +175,12 @@ class Document:
     logits: bool                                   # softmax with cross-entropy: the backward pass starts at the logits
     uses_sigmoid: bool
     extra: list[Section] = field(default_factory=list)
+    title: str = ""                                            # what the network is, in a few words
+    loss_value: float | None = None
+    tables: list[ForwardTable] = field(default_factory=list)   # the forward pass, a table per layer
+    stages: list[Stage] = field(default_factory=list)          # the backward pass in lecture order
+    updates: Group | None = None                               # every update, after the gradients
+    after: float | None = None                                 # the loss after one step
 
     @property
     def worked(self) -> list[GradientSection]:

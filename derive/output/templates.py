@@ -99,6 +99,86 @@ def _tex_eq(e) -> str:
     return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
 
 
+ALIGN_LINE = 72   # a row of an aligned group showing more than this continues on the next line
+
+
+def aligned_lines(e, width: int = ALIGN_LINE, split_terms: bool = True) -> list[str]:
+    """One equation as rows of an aligned group: `lhs &= a = b`, continued on new rows `&= c` when it
+    grows wider than width, and a long sum one term per row."""
+    if len(e.parts) == 1:
+        return [join_terms(e.parts[0])]
+    lines: list[str] = []
+    current = e.lhs + " &= "
+    first = True
+    for part in e.parts[1:]:
+        whole = join_terms(part)
+        if first:
+            candidate = current + whole
+        else:
+            candidate = current + " = " + whole
+        if visible_length(candidate) <= width or first and visible_length(whole) <= width:
+            current = candidate
+        else:
+            if not first:
+                lines.append(current)
+                current = "&= "
+            pieces = _tex_part(part) if split_terms else [whole]
+            current += pieces[0]
+            for piece in pieces[1:]:
+                lines.append(current)
+                current = r"&\quad " + piece
+        first = False
+    lines.append(current)
+    return lines
+
+
+def _group_rows(g, split_terms: bool = True) -> list[str]:
+    eqs = g.equations if hasattr(g, "equations") else g.lines if hasattr(g, "lines") else g
+    rows: list[str] = []
+    for e in eqs:
+        if getattr(e, "kind", "") == "omitted":
+            rows.append(r"&\quad \text{\ldots\ and %d more of the same kind} " % e.count)
+        else:
+            rows += aligned_lines(e, split_terms=split_terms)
+    return rows
+
+
+def aligned(g) -> str:
+    return "\\begin{aligned}\n" + " \\\\\n".join(_group_rows(g, split_terms=False)) + "\n\\end{aligned}"
+
+
+def _md_eqs(g) -> str:
+    return f"$${aligned(g)}$$"
+
+
+def _tex_eqs(g) -> str:
+    return "\\begin{align*}\n" + " \\\\\n".join(_group_rows(g)) + "\n\\end{align*}"
+
+
+def _html_eqs(g) -> Markup:
+    """One display per equation: latex2mathml does not lay out `aligned` (it would run the rows together)."""
+    eqs = g.equations if hasattr(g, "equations") else g.lines if hasattr(g, "lines") else g
+    out = Markup("")
+    for e in eqs:
+        if getattr(e, "kind", "") == "omitted":
+            out += Markup("<p>… and %d more of the same kind</p>") % e.count
+        else:
+            out += _html_eq(e)
+    return out
+
+
+def cells(e) -> list[str]:
+    """A row of a forward table: `q = definition`, `= with the numbers`, `= value` ('' where missing)."""
+    parts = [join_terms(p) for p in e.parts]
+    if len(parts) == 1:
+        return [parts[0], "", ""]
+    head = f"{parts[0]} = {parts[1]}"
+    if len(parts) == 2:
+        return [head, "", ""]
+    middle = " = ".join(parts[2:-1])
+    return [head, f"= {middle}" if middle else "", f"= {parts[-1]}"]
+
+
 def _tex_row(eqs) -> str:
     return "\\[ %s \\]" % r", \qquad ".join(e.latex for e in eqs)
 
@@ -157,10 +237,11 @@ def _html_row(eqs) -> Markup:
 
 
 FILTERS = {
-    "md": {"eq": _md_eq, "eqrow": _md_row, "math": lambda s: f"${s}$", "display": lambda s: f"$${s}$$",
-           "num": fmt, "text": _md_text},
-    "tex": {"eq": _tex_eq, "eqrow": _tex_row, "math": lambda s: f"${s}$", "display": lambda s: "\\[ %s \\]" % s,
+    "md": {"eqs": _md_eqs, "cells": cells, "eq": _md_eq, "eqrow": _md_row, "math": lambda s: f"${s}$",
+           "display": lambda s: f"$${s}$$", "num": fmt, "text": _md_text},
+    "tex": {"eqs": _tex_eqs, "cells": cells, "eq": _tex_eq, "eqrow": _tex_row, "math": lambda s: f"${s}$",
+            "display": lambda s: "\\[ %s \\]" % s,
             "num": _tex_num, "text": _tex_text},
-    "html": {"eq": _html_eq, "eqrow": _html_row, "math": lambda s: _mathml(s, "inline"),
+    "html": {"eqs": _html_eqs, "cells": cells, "eq": _html_eq, "eqrow": _html_row, "math": lambda s: _mathml(s, "inline"),
              "display": lambda s: _mathml(s, "block"), "num": fmt, "text": lambda s: s},
 }
