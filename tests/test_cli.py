@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from derive.cli.common import EXAMPLE_NAMES, complete_target
 from derive.cli.main import main
 from derive.output.terminal import Column, table
 
@@ -161,3 +162,31 @@ def test_a_pipe_gets_80_columns_and_a_parameters_row_stays_one_line():
     wrapped = table(columns, 50, wrapped=1).splitlines()
     assert max(map(len, wrapped)) <= 50 and wrapped[2].endswith("0.5") and len(wrapped) > 3
     assert " ".join(" ".join(wrapped[2:]).replace("0.5", "").split()) == "k " + long_cell.cells[0]
+
+
+def test_a_target_completes_to_the_examples_and_the_files():
+    items = complete_target(None, None, "mlp-2")
+    assert [(i.value, i.type) for i in items] == [("mlp-221", "plain"), ("mlp-222", "plain"), ("mlp-221-se", "plain"),
+                                                  ("mlp-231", "plain"), ("mlp-2", "file")]  # file: the shell's own
+    assert [i.value for i in complete_target(None, None, "")][:-1] == list(EXAMPLE_NAMES)
+
+
+def bash_complete(*words: str) -> tuple[list[str], str]:
+    env = dict(os.environ, _DERIVE_COMPLETE="bash_complete", COMP_WORDS=" ".join(("derive",) + words),
+               COMP_CWORD=str(len(words)))
+    run = subprocess.run([sys.executable, "-X", "importtime", "-m", "derive"], capture_output=True, text=True,
+                         env=env, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    return run.stdout.splitlines(), run.stderr
+
+
+@pytest.mark.parametrize("command", ["gradients", "doc", "handout"])
+def test_the_shell_completes_a_commands_target(command):
+    items, _ = bash_complete(command, "rn")
+    assert items == ["plain,rnn-2step", "file,rn"]
+
+
+def test_the_shell_completes_the_command_names_without_loading_the_engine():
+    items, imports = bash_complete("")
+    assert items == [f"plain,{name}" for name in ["build", "doc", "examples", "gradients", "handout", "verify"]]
+    assert "click" in imports and "sympy" not in imports and "numpy" not in imports

@@ -13,6 +13,7 @@ import importlib
 import sys
 
 import click
+from click.shell_completion import CompletionItem
 
 from .. import __version__
 from ..errors import DeriveError, printable
@@ -38,11 +39,17 @@ class Commands(click.Group):
             self.add_command(getattr(importlib.import_module(module), attr), name)
         return super().get_command(ctx, name)
 
+    def summary(self, name: str) -> str:
+        return LATER[name][1] if name in LATER else self.commands[name].short_help or ""
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, LATER[name][1] if name in LATER else self.commands[name].short_help or "")
-                for name in self.list_commands(ctx)]
         with formatter.section("Commands"):
-            formatter.write_dl(rows)
+            formatter.write_dl([(name, self.summary(name)) for name in self.list_commands(ctx)])
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        """The command names (without importing the LATER ones), and the group's options after a dash."""
+        names = [CompletionItem(n, help=self.summary(n)) for n in self.list_commands(ctx) if n.startswith(incomplete)]
+        return names + click.Command.shell_complete(self, ctx, incomplete)
 
 
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
