@@ -82,3 +82,15 @@ def test_a_handout_of_a_spec_from_standard_input_keeps_the_spec_in_its_key(monke
     assert code == 0, err
     reproduce = json.loads((tmp_path / "stdin-1-key.json").read_text())["reproduce"]
     assert reproduce["spec"] == SPEC and reproduce["command"].startswith("derive handout - ")
+
+
+def test_the_version_is_written_in_one_place():
+    import tomllib
+    from importlib.metadata import version
+
+    import derive
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert "version" not in project and project["dynamic"] == ["version"]  # read from derive.__version__
+    assert version("derive-backprop") == derive.__version__
+    assert "Programming Language :: Python :: 3.11" in project["classifiers"]
