@@ -20,7 +20,7 @@ from ..network.evaluate import forward as forward_values
 from ..network.graph import Activate, Affine, Loss, Network, Role, grad_parents
 from .cnn import index_formulas
 from .figure import network_figure
-from .formatting import fmt_tex
+from .formatting import DECIMALS, fmt_tex, written_with
 from .matrix import matrix_form
 from .model import (
     TERM_LIMIT,
@@ -415,10 +415,17 @@ def title(net: Network) -> str:
     return first or net.name
 
 
-def build(d: Derivation, detail_limit: int = DETAIL_LIMIT, only: set[str] | None = None) -> Document:
+def build(d: Derivation, detail_limit: int = DETAIL_LIMIT, only: set[str] | None = None,
+          decimals: int = DECIMALS) -> Document:
     """The document model of a derivation. `only` restricts the worked-out gradients to those named
     (a handout's answer key); otherwise every gradient is worked out up to detail_limit parameters,
-    and beyond that one weight and one bias per layer."""
+    and beyond that one weight and one bias per layer. Numbers have at most `decimals` decimals (the
+    rendering of the document keeps to them too)."""
+    with written_with(decimals):
+        return _build(d, detail_limit, only, decimals)
+
+
+def _build(d: Derivation, detail_limit: int, only: set[str] | None, decimals: int) -> Document:
     w = Writer(d)
     net = d.network
     all_detailed = only is None and len(net.params) <= detail_limit
@@ -452,4 +459,5 @@ def build(d: Derivation, detail_limit: int = DETAIL_LIMIT, only: set[str] | None
         stages=Lecture(w, {g.name: g for g in sections}).stages(),
         updates=updates(w, sections),
         after=loss_after(d),
+        decimals=decimals,
     )

@@ -22,6 +22,7 @@ from ..errors import DeriveError
 from ..network.graph import Activate, Affine, Loss, Network, Pool, Role, Softmax
 from ..rules import ACTIVATIONS, LINEAR, LOSSES, SOFTMAX
 from .build import build, givens
+from .formatting import decimals_in_use
 from .model import Document, Equation, group_of, trim
 from .printing import leibniz
 from .writer import Writer
@@ -300,7 +301,7 @@ def sheet(v: Variant, count: int, seed: int, allow_large: bool = False, student_
     if len(computed) > FORWARD_ASKED:  # a large network: ask for its outputs only
         computed = [q for q in computed if q.role is Role.OUTPUT]
     forward = [Question(q.tex, d.values[q.name], POINTS["forward"], 1, "forward", q.name) for q in computed]
-    doc = build(d, only=set(v.asked))
+    doc = build(d, only=set(v.asked), decimals=decimals_in_use())
     n_paths = paths(net)
     grads, updates = [], []
     for p in v.asked:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from .formatting import DECIMALS
+
 TERM_LIMIT = 10    # a sum with more terms than this is written with \dots
 LIST_LIMIT = 120   # a list of equations longer than this shows a few of each kind of quantity
 GROUP_SHOW = 2     # ... this many from the start of each kind, and its last one
@@ -181,6 +183,7 @@ class Document:
     stages: list[Stage] = field(default_factory=list)          # the backward pass in lecture order
     updates: Group | None = None                               # every update, after the gradients
     after: float | None = None                                 # the loss after one step
+    decimals: int = DECIMALS                                   # at most this many decimals in every number
 
     @property
     def worked(self) -> list[GradientSection]:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import jinja2
 
+from ..document.formatting import DECIMALS, written_with
 from ..document.handout import DEFAULT_TOLERANCE, Sheet, Variant, sheet, variants
 from ..errors import DeriveError
 from ..network.graph import Network
@@ -60,7 +61,8 @@ def document_files(doc, fmt_: str, stem: str | None, templates: Path | None = No
     beside it) under the name '' for printing."""
     base = "tex" if fmt_ == "pdf" else fmt_
     figure, extra = figure_for(base, doc.figure, f"{stem}.svg" if stem and base == "md" else None)
-    text = render(f"document.{base}.j2", base, {"doc": doc, "figure": figure}, templates, source)
+    with written_with(doc.decimals):
+        text = render(f"document.{base}.j2", base, {"doc": doc, "figure": figure}, templates, source)
     if fmt_ == "pdf":
         return {f"{stem or doc.name}.pdf": compile_pdf(text)}
     return {(f"{stem}.{fmt_}" if stem else ""): text.encode(), **extra}
@@ -94,17 +96,26 @@ def numbered(net: Network, count: int, seed: int, tolerance: Fraction = DEFAULT_
 
 
 def handout_files(net: Network, count: int, seed: int, fmt_: str, templates: Path | None = None,
-                  progress=None, allow_large: bool = False) -> dict[str, bytes]:
+                  progress=None, allow_large: bool = False, decimals: int = DECIMALS) -> dict[str, bytes]:
     """{file name: bytes} for every variant's exercise sheet and answer key."""
     files: dict[str, bytes] = {}
-    for r in rendered_handouts(net, numbered(net, count, seed), count, seed, fmt_, templates, progress, allow_large):
+    for r in rendered_handouts(net, numbered(net, count, seed), count, seed, fmt_, templates, progress, allow_large,
+                               decimals):
         files.update(r.files)
     return files
 
 
 def rendered_handouts(net: Network, planned: list[Planned], count: int, seed: int, fmt_: str,
-                      templates: Path | None = None, progress=None, allow_large: bool = False) -> list[Rendered]:
-    """Every planned sheet rendered: its exercise sheet and answer key, as files of the format."""
+                      templates: Path | None = None, progress=None, allow_large: bool = False,
+                      decimals: int = DECIMALS) -> list[Rendered]:
+    """Every planned sheet rendered: its exercise sheet and answer key, as files of the format, with
+    numbers of at most `decimals` decimals (the JSON keys keep every value exact)."""
+    with written_with(decimals):
+        return _rendered(net, planned, count, seed, fmt_, templates, progress, allow_large)
+
+
+def _rendered(net: Network, planned: list[Planned], count: int, seed: int, fmt_: str, templates: Path | None,
+              progress, allow_large: bool) -> list[Rendered]:
     base = "tex" if fmt_ == "pdf" else fmt_
     out = []
     for i, p in enumerate(planned, 1):

@@ -64,6 +64,7 @@ def environment(fmt_: str, templates: Path | None = None) -> jinja2.Environment:
                        variable_end_string=")))", comment_start_string="((=", comment_end_string="=))")
     env = jinja2.Environment(**options)
     env.filters.update(FILTERS[fmt_])
+    env.filters["spelled"] = spelled
     return env
 
 
@@ -234,6 +235,14 @@ def _md_row(eqs) -> str:
 
 def _html_row(eqs) -> Markup:
     return Markup("").join(_html_eq(e) for e in eqs)
+
+
+SPELLED = dict(enumerate("zero one two three four five six seven eight nine ten eleven twelve".split()))
+
+
+def spelled(n: int) -> str:
+    """A small count in words, as prose writes it (nine decimals; 15 decimals)."""
+    return SPELLED.get(n, str(n))
 
 
 FILTERS = {
