@@ -3,6 +3,8 @@ took a second before anything was printed); each command imports its work when i
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import subprocess
 import sys
 
@@ -60,3 +62,13 @@ def test_the_command_run_later_still_runs(capsys):
 def test_the_names_kept_light_are_the_engines_own():
     assert EXAMPLE_NAMES == tuple(EXAMPLES)
     assert docs.EXPORT_NAMES == tuple(EXPORTS)
+
+
+def test_every_light_interface_runs_a_function_that_takes_its_parameters():
+    for name in LIGHT_COMMANDS:
+        callback = cli.commands[name].callback
+        module, attr = callback.runs.split(":")
+        work = getattr(importlib.import_module(module), attr)
+        parameters = list(inspect.signature(work).parameters)
+        assert parameters == list(inspect.signature(callback.__wrapped__).parameters), name
+        assert {p.name for p in cli.commands[name].params if p.name != "help"} == set(parameters), name

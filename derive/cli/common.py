@@ -29,6 +29,7 @@ def runs(path: str) -> Callable[[Callable], Callable]:
         @functools.wraps(interface)
         def command(**kwargs):
             return getattr(importlib.import_module(module), name)(**kwargs)
+        command.runs = path  # what runs it, for the test that each interface and its work agree
         return command
     return decorate
 
