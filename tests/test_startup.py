@@ -8,6 +8,7 @@ import inspect
 import subprocess
 import sys
 
+import click
 import pytest
 
 from derive.classroom.handouts import EXPORTS
@@ -72,3 +73,10 @@ def test_every_light_interface_runs_a_function_that_takes_its_parameters():
         parameters = list(inspect.signature(work).parameters)
         assert parameters == list(inspect.signature(callback.__wrapped__).parameters), name
         assert {p.name for p in cli.commands[name].params if p.name != "help"} == set(parameters), name
+
+
+def test_every_option_of_a_light_command_says_what_it_does():
+    for name in LIGHT_COMMANDS:
+        for param in cli.commands[name].params:
+            if isinstance(param, click.Option):
+                assert param.help, f"derive {name} {param.opts[0]} has no help text"

@@ -46,7 +46,8 @@ def doc(target: str, fmt_: str, output: str | None, templates: Path | None, forc
 @click.option("--roster", type=click.Path(path_type=Path, dir_okay=False),
               help="A CSV with an 'id' column (and optionally 'name'): a sheet per student, named by id.")
 @click.option("--seed", type=int, default=1, show_default=True, help="The same seed gives the same sheets.")
-@click.option("--format", "fmt_", type=click.Choice(FORMATS), default="md", show_default=True)
+@click.option("--format", "fmt_", type=click.Choice(FORMATS), default="md", show_default=True,
+              help="The sheets and keys as Markdown, LaTeX, HTML or PDF (needs latexmk and pdflatex).")
 @click.option("--export", "exports", type=click.Choice(EXPORT_NAMES), multiple=True,
               help="Also write the questions for a learning management system (repeatable).")
 @click.option("--combine", is_flag=True,
