@@ -10,6 +10,7 @@ weigh them, and, when there are too many quantities, one box per column with a c
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..network.graph import Activate, Affine, Network, Role, Softmax, op_refs
@@ -46,6 +47,26 @@ class Figure:
     nodes: tuple[Node, ...]
     edges: tuple[Edge, ...]
     caption: str = ""
+    note: str = ""       # what a reader must know about the drawing (plain text, for under the figure)
+
+
+LABEL_CHAR = 0.15     # the width of a label's character, in layout units (centimetres), generously
+LABEL_HEIGHT = 0.4
+
+
+def _label_box(x0: float, y0: float, x1: float, y1: float, pos: float, label: str) -> tuple:
+    chars = len(re.sub(r"\\[A-Za-z]+|[{}_^ ]", "", label)) or 1
+    w = chars * LABEL_CHAR + 0.2
+    x, y = x0 + pos * (x1 - x0), y0 + pos * (y1 - y0)
+    return x - w / 2, x + w / 2, y - LABEL_HEIGHT / 2, y + LABEL_HEIGHT / 2
+
+
+def _overlap(a: tuple, b: tuple) -> bool:
+    return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
+
+
+def collide(boxes: list[tuple]) -> bool:
+    return any(_overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
 
 
 def _names(net: Network, names: list[str], limit: int = 3) -> str:
@@ -104,16 +125,30 @@ def _mlp_units(net: Network) -> Figure:
     gap, step = 1.5, 4.6
     nodes: list[Node] = []
     edges: list[Edge] = []
+    where: dict[str, tuple[float, float]] = {}   # the centre of each unit's activation
+    thinned = False
     for q, y in zip(inputs, _column(len(inputs), gap)):
         nodes.append(Node(f"a:{q.name}", 0.0, y, 1.1, 0.7, q.tex, "circle"))
+        where[q.name] = (0.0, y)
     for i, (l, pres, acts) in enumerate(layers):
         x = step * (i + 1)
         ys = _column(len(pres), gap)
+        layer_edges = [(u, v, p, y) for p, y in zip(pres, ys) for u, v in p.op.terms]
+        boxes = [_label_box(*where[v], x - 0.7, y, 0.7, net[u].tex) for u, v, p, y in layer_edges]
+        few = collide(boxes)  # the labels would overprint each other: label the edges j -> j only
+        thinned = thinned or few
+        sources = {v: j for j, v in enumerate(dict.fromkeys(v for _, v, _, _ in layer_edges))}
         for p, a, y in zip(pres, acts, ys):
             nodes.append(Node(f"z:{p.name}", x - 0.7, y, 1.4, 0.7, p.tex))
             nodes.append(Node(f"a:{a.name}", x + 0.7, y, 1.4, 0.7, a.tex))
+            where[a.name] = (x + 0.7, y)
             for u, v in p.op.terms:
-                edges.append(Edge(f"a:{v}", f"z:{p.name}", net[u].tex))
+                if not few:
+                    edges.append(Edge(f"a:{v}", f"z:{p.name}", net[u].tex))
+                elif sources[v] == pres.index(p):
+                    edges.append(Edge(f"a:{v}", f"z:{p.name}", net[u].tex, 0.5))
+                else:
+                    edges.append(Edge(f"a:{v}", f"z:{p.name}"))
             if p.op.bias:
                 nodes.append(Node(f"b:{p.name}", x - 0.7, y + 0.68, 1.0, 0.36, net[p.op.bias].tex, "text"))
                 edges.append(Edge(f"b:{p.name}", f"z:{p.name}", dashed=True))
@@ -122,7 +157,9 @@ def _mlp_units(net: Network) -> Figure:
             nodes.append(Node(f"f:{l}", x + 0.7, ys[0] + 0.68, 1.4, 0.36, ACTIVATIONS[fn].figure_tex, "text"))
     last = layers[-1][2] if layers else inputs
     _loss_part(net, [q.name for q in last], step * (len(layers) + 1) - 0.6, nodes, edges, lambda o: f"a:{o}")
-    return Figure(tuple(nodes), tuple(edges), "units")
+    note = ("So that the labels stay apart, only the edges from the j-th unit of a layer to the j-th unit of "
+            "the next carry their weight; every weight is in the table of values." if thinned else "")
+    return Figure(tuple(nodes), tuple(edges), "units", note)
 
 
 def _mlp_boxes(net: Network) -> Figure:

@@ -10,6 +10,7 @@ from ..document.figure import Figure, Node
 
 PX = 50.0             # SVG pixels per layout unit (a centimetre in TikZ)
 FONT = 13             # SVG font size in pixels
+LABEL_FONT = 11       # ... of the labels on edges
 
 
 # --- LaTeX labels as SVG text -----------------------------------------------------------------
@@ -79,11 +80,13 @@ def _text_width(runs) -> float:
     return sum(len(t) * (0.55 if level == 0 else 0.42) * FONT for t, level in runs) / PX
 
 
-def _tspans(runs) -> str:
+def _tspans(runs, base: int = FONT) -> str:
+    """Runs as tspans, sub- and superscripts a quarter smaller in absolute pixels (a percentage is
+    taken of the wrong size by some renderers: CairoSVG draws blobs)."""
     out, level = [], 0
     for text, lv in runs:
         dy = (level - lv) * 4
-        size = "" if lv == 0 else ' font-size="75%"'
+        size = "" if lv == 0 else f' font-size="{round(base * 0.75)}"'
         out.append(f'<tspan dy="{dy}"{size}>{escape(text)}</tspan>' if dy or size else escape(text))
         level = lv
     if level:
@@ -134,8 +137,8 @@ def to_svg(fig: Figure) -> str:
             lx, ly, w = ax + e.pos * (bx - ax), ay + e.pos * (by - ay), _text_width(runs) * 0.85
             labels.append(f'<rect x="{X(lx - w / 2 - 0.04)}" y="{Y(ly + 0.16)}" width="{(w + 0.08) * PX:.1f}" '
                           f'height="{0.32 * PX:.1f}" fill="white"/>'
-                          f'<text x="{X(lx)}" y="{Y(ly - 0.09)}" text-anchor="middle" font-size="{FONT * 0.85:.0f}" '
-                          f'font-style="italic">{_tspans(runs)}</text>')
+                          f'<text x="{X(lx)}" y="{Y(ly - 0.09)}" text-anchor="middle" font-size="{LABEL_FONT}" '
+                          f'font-style="italic">{_tspans(runs, LABEL_FONT)}</text>')
     out.extend(labels)
     for n in fig.nodes:
         dash = ' stroke-dasharray="4 3"' if n.dashed else ""
