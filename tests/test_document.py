@@ -162,7 +162,9 @@ def test_cnn_document_is_trimmed_and_has_index_formulas():
     omitted = [e for e in doc.forward if isinstance(e, Omitted)]
     assert omitted and sum(e.count for e in omitted) + sum(isinstance(e, Equation) for e in doc.forward) == \
         sum(1 for q in d.network.quantities if q.role.value in ("hidden", "output"))
-    assert len(doc.summary) == len(d.network.params) == len(doc.gradients)
+    shown = [r for r in doc.summary if not isinstance(r, Omitted)]  # a few of each kind of parameter
+    assert len(shown) < 30 and len(shown) + sum(r.count for r in doc.summary if isinstance(r, Omitted)) == \
+        len(d.network.params) == len(doc.gradients)
     assert not doc.detailed_all and 2 <= len(doc.worked) <= 8
 
 

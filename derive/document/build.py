@@ -23,6 +23,8 @@ from .figure import network_figure
 from .formatting import DECIMALS, fmt_tex, written_with
 from .matrix import matrix_form
 from .model import (
+    INNER_LIMIT,
+    PIECE_WIDTH,
     TERM_LIMIT,
     Box,
     Document,
@@ -37,7 +39,9 @@ from .model import (
     elide,
     group_of,
     join_terms,
+    nonzero,
     trim,
+    visible_length,
 )
 from .printing import leibniz
 from .rnn import bptt_formulas, step_contributions
@@ -165,12 +169,14 @@ def signals(w: Writer) -> list:
     return trim(items)
 
 
-def summary(w: Writer) -> list[SummaryRow]:
+def summary(w: Writer) -> list:
+    """A row per parameter; a long table a few of each kind (SummaryRow and Omitted)."""
     rows = []
     for name, g in w.d.gradients.items():
         given = float(w.net.values[name]) if name in w.net.values else None
-        rows.append(SummaryRow(name, w.tex(name), given, join_terms(w.terms(g.delta_form)), g.value, g.updated))
-    return rows
+        row = SummaryRow(name, w.tex(name), given, join_terms(w.terms(g.delta_form)), g.value, g.updated)
+        rows.append((group_of(w.net[name]) + (len(w.net[name].index) > 1,), row.tex, row))
+    return trim(rows)
 
 
 def kind_sections(w: Writer) -> list[Section]:
@@ -301,6 +307,8 @@ class Lecture:
             if t and " + " in t:
                 t = r"\left(%s\right)" % t
             terms.append(product([x for x in (t, self.leib(c, name)) if x]))
+        if len(terms) > INNER_LIMIT:  # it goes inside parentheses, where no line can break it
+            terms = terms[:2] + [r"\dots"] + terms[-1:]
         return " + ".join(terms)
 
     def order(self) -> list[list[str]]:
@@ -325,11 +333,12 @@ class Lecture:
         items: list = []
         locals_: list = []
         deltas: list = []
-        shown_names = set(keep(net, names))
+        shown_names = set(keep(net, names, lambda n: self.d.signals[n].value != 0))
         for name in names:
             factors: list = []
             chain = self.through(name, factors)
             own = chain == leibniz(w.p, net.loss, name)  # the loss directly: the δ is that one derivative
+            long = visible_length(chain) > PIECE_WIDTH     # the next member says it in named quantities
             if name in shown_names:
                 for f in factors:
                     key = box_key(net, f.of)
@@ -342,12 +351,12 @@ class Lecture:
                     locals_.append((group_of(net[f.of]), leibniz(w.p, f.of, f.wrt),
                                     w.chain(leibniz(w.p, f.of, f.wrt), f.expr, f.value)))
             s = self.d.signals[name]
-            extra = ((leibniz(w.p, net.loss, name),),) if own else ((leibniz(w.p, net.loss, name),), (chain,))
+            extra = ((leibniz(w.p, net.loss, name),),) if own or long else ((leibniz(w.p, net.loss, name),), (chain,))
             deltas.append((group_of(net[name]), w.p.latex(delta_symbol(name)),
                            w.chain(w.p.latex(delta_symbol(name)), s.expr, s.value, extra=extra)))
         if locals_:
             items.append(Group("locals", tuple(trim(locals_))))
-        items.append(Group("deltas", tuple(trim(deltas))))
+        items.append(Group("deltas", tuple(trim(deltas, prefer=nonzero))))
         grads = []
         first = ""
         for p in params:
@@ -380,9 +389,9 @@ def needs(e: sp.Expr, names: set[str]) -> bool:
     return any(delta_symbol(n) in e.free_symbols for n in names)
 
 
-def keep(net: Network, names: list[str]) -> list[str]:
+def keep(net: Network, names: list[str], prefer=None) -> list[str]:
     """The names a long list shows (trim's choice)."""
-    return [x for x in trim([(group_of(net[n]), n, n) for n in names]) if isinstance(x, str)]
+    return [x for x in trim([(group_of(net[n]), n, n) for n in names], prefer=prefer) if isinstance(x, str)]
 
 
 def updates(w: Writer, sections: list[GradientSection]) -> Group | None:

@@ -6,17 +6,27 @@ may break it and a reader (or `derive verify`) can check every claim one by one.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import ClassVar
 
 from .formatting import DECIMALS
 
 TERM_LIMIT = 10    # a sum with more terms than this is written with \dots
-LIST_LIMIT = 120   # a list of equations longer than this shows a few of each kind of quantity
+INNER_LIMIT = 4    # ... and one inside a product, a fraction or parentheses, which a line cannot break
+PIECE_WIDTH = 90   # a member of an equation that no line can break showing more than this is left out
+LIST_LIMIT = 30    # a list of equations longer than this shows a few of each kind of quantity
 GROUP_SHOW = 2     # ... this many from the start of each kind, and its last one
 
 
 Part = tuple[str, ...]  # the terms of one side of an equation (a sum), in order
+
+
+def visible_length(latex: str) -> int:
+    """About how many characters a formula shows: commands count as one, braces and markup as none."""
+    s = re.sub(r"\\(left|right|mathrm|text|mathbf|boldsymbol|operatorname|frac|begin|end)\b", "", latex)
+    s = re.sub(r"\\[A-Za-z]+", "x", s)
+    return len(re.sub(r"[{}\s_^&]", "", s))
 
 
 def join_terms(terms: Part) -> str:
@@ -56,9 +66,11 @@ class Omitted:
     kind: ClassVar[str] = "omitted"
 
 
-def trim(items: list[tuple[tuple, str, Equation]], limit: int = LIST_LIMIT) -> list:
+def trim(items: list[tuple[tuple, str, Equation]], limit: int = LIST_LIMIT, prefer=None) -> list:
     """A long list of (group, quantity LaTeX, equation) shortened to the first few and the last of
-    every group, with an Omitted in the gap."""
+    every group, with an Omitted in the gap. With `prefer` (a test of an item's equation), the ones shown
+    are the first few and the last that pass it, when enough do: examples with a non-zero value rather
+    than three zeros."""
     if len(items) <= limit:
         return [e for _, _, e in items]
     groups: dict[tuple, list[tuple[str, Equation]]] = {}
@@ -69,11 +81,21 @@ def trim(items: list[tuple[tuple, str, Equation]], limit: int = LIST_LIMIT) -> l
         if len(members) <= GROUP_SHOW + 2:
             out += [e for _, e in members]
             continue
-        gap = members[GROUP_SHOW:-1]
-        out += [e for _, e in members[:GROUP_SHOW]]
-        out.append(Omitted(len(gap), gap[0][0], gap[-1][0]))
-        out.append(members[-1][1])
+        picked = [i for i, (_, e) in enumerate(members) if prefer is None or prefer(e)]
+        if len(picked) < GROUP_SHOW + 1:
+            picked = list(range(len(members)))
+        show = picked[:GROUP_SHOW] + picked[-1:]
+        gap = [i for i in range(len(members)) if i not in show]
+        out += [members[i][1] for i in show[:-1]]
+        if gap:
+            out.append(Omitted(len(gap), members[gap[0]][0], members[gap[-1]][0]))
+        out.append(members[show[-1]][1])
     return out
+
+
+def nonzero(e) -> bool:
+    """An equation whose value (its last member) is not 0."""
+    return getattr(e, "parts", None) is None or e.parts[-1] != ("0",)
 
 
 def group_of(q) -> tuple:
@@ -102,6 +124,7 @@ class SummaryRow:
     delta_form: str
     value: float | None
     updated: float | None
+    kind: ClassVar[str] = "row"
 
 
 @dataclass(frozen=True)

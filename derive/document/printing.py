@@ -32,9 +32,25 @@ def text_names(net: Network) -> dict[sp.Symbol, str]:
     return names
 
 
+INNER_TERMS = 4  # a sum inside a product, a fraction or a power: longer ones are written a + b + … + z
+
+
 class TeacherLatex(LatexPrinter):
+    """Sums reach this printer whole only inside something else (a fraction, a product, parentheses),
+    where no line can break them, so a long one is written with \\dots; the documents split sums at the
+    top level into terms themselves."""
+
     def __init__(self, names: dict):
         super().__init__({"order": "none", "symbol_names": names, "mul_symbol": None})
+
+    def _print_Add(self, e, order=None):
+        if len(e.args) <= INNER_TERMS:
+            return super()._print_Add(e, order)
+        terms = [self._print(t) for t in (*e.args[:2], e.args[-1])]
+        out = terms[0]
+        for t in terms[1:2] + [r"\dots"] + terms[2:]:
+            out += f" - {t[1:].lstrip()}" if t.startswith("-") else f" + {t}"
+        return out
 
     def _print_Mul(self, e):
         # a leading fraction stays in front, as teachers write it: \frac{1}{2} (y - t)^2

@@ -7,7 +7,7 @@ import sympy as sp
 from ..algebra import delta_symbol, symbol
 from ..derivation.engine import Derivation, Factor
 from .formatting import fmt_tex
-from .model import TERM_LIMIT, Equation, Part
+from .model import INNER_LIMIT, PIECE_WIDTH, TERM_LIMIT, Equation, Part, visible_length
 from .printing import NumberLatex, Printers
 
 
@@ -50,11 +50,15 @@ class Writer:
         sum too long to write out)."""
         if self.numbers is None or e.is_Symbol or e.is_Number:
             return None
+        inner = e.args if isinstance(e, sp.Add) else (e,)
+        if any(len(a.args) > INNER_LIMIT for x in inner for a in sp.preorder_traversal(x) if isinstance(a, sp.Add)):
+            return None  # a long sum inside parentheses: with numbers, no line could hold it
         if isinstance(e, sp.Add):
             if len(e.args) > TERM_LIMIT:
                 return None
             return tuple(self.numbers.doprint(a) for a in e.args)
-        return (self.numbers.doprint(e),)
+        single = self.numbers.doprint(e)
+        return None if visible_length(single) > PIECE_WIDTH else (single,)  # one term: no line could break it
 
     def chain(self, lhs: str, e: sp.Expr, value: float | None, *, numbers: Part | None = None,
               extra: tuple[Part, ...] = ()) -> Equation:

@@ -21,7 +21,7 @@ from latex2mathml.converter import convert
 from markupsafe import Markup
 
 from ..document.formatting import fmt, fmt_tex
-from ..document.model import join_terms
+from ..document.model import join_terms, visible_length
 from ..errors import DeriveError
 
 TEX_LINE = 66          # a displayed equation showing more characters than this is set over several lines
@@ -72,13 +72,6 @@ def environment(fmt_: str, templates: Path | None = None) -> jinja2.Environment:
 
 def _md_eq(e) -> str:
     return f"$${e.latex}$$"
-
-
-def visible_length(latex: str) -> int:
-    """About how many characters a formula shows: commands count as one, braces and markup as none."""
-    s = re.sub(r"\\(left|right|mathrm|text|mathbf|boldsymbol|operatorname|frac|begin|end)\b", "", latex)
-    s = re.sub(r"\\[A-Za-z]+", "x", s)
-    return len(re.sub(r"[{}\s_^&]", "", s))
 
 
 def _tex_part(part) -> list[str]:
@@ -156,16 +149,37 @@ def _tex_eqs(g) -> str:
     return "\\begin{align*}\n" + " \\\\\n".join(_group_rows(g)) + "\n\\end{align*}"
 
 
+def split_at_alignment(row: str) -> tuple[str, str]:
+    """A row of an aligned group at its alignment point: the first & outside braces and environments."""
+    depth = 0
+    for m in re.finditer(r"\\begin\{[^{}]*\}|\\end\{[^{}]*\}|\\[{}&]|[{}&]", row):
+        t = m.group(0)
+        if t.startswith("\\begin") or t == "{":
+            depth += 1
+        elif t.startswith("\\end") or t == "}":
+            depth -= 1
+        elif t == "&" and depth == 0:
+            return row[:m.start()], row[m.end():]
+    return "", row
+
+
+def _mathml_inner(latex: str) -> str:
+    """The content of latex2mathml's <math> element for a formula, to place in a cell of our own table."""
+    if not latex.strip():
+        return ""
+    out = str(_mathml(latex, "inline"))
+    return out[out.index(">") + 1:out.rindex("</math>")]
+
+
 def _html_eqs(g) -> Markup:
-    """One display per equation: latex2mathml does not lay out `aligned` (it would run the rows together)."""
-    eqs = g.equations if hasattr(g, "equations") else g.lines if hasattr(g, "lines") else g
-    out = Markup("")
-    for e in eqs:
-        if getattr(e, "kind", "") == "omitted":
-            out += Markup("<p>… and %d more of the same kind</p>") % e.count
-        else:
-            out += _html_eq(e)
-    return out
+    """A group of equations aligned on '=' as a MathML table of two columns (latex2mathml does not lay
+    out `aligned`: it would run the rows together with a literal &)."""
+    rows = []
+    for row in _group_rows(g):
+        left, right = split_at_alignment(row)
+        rows.append(f'<mtr><mtd class="l">{_mathml_inner(left)}</mtd><mtd class="r">{_mathml_inner(right)}</mtd></mtr>')
+    return Markup('<div class="eq"><math xmlns="http://www.w3.org/1998/Math/MathML" display="block">'
+                  '<mtable class="aligned" displaystyle="true">' + "".join(rows) + "</mtable></math></div>")
 
 
 def cells(e) -> list[str]:
@@ -178,6 +192,15 @@ def cells(e) -> list[str]:
         return [head, "", ""]
     middle = " = ".join(parts[2:-1])
     return [head, f"= {middle}" if middle else "", f"= {parts[-1]}"]
+
+
+TABLE_SMALL = 105  # a forward table whose widest row shows more than this is set a size smaller
+
+
+def _tex_table_size(rows) -> str:
+    """The font size of a forward table: \\small, or \\footnotesize when a row would not fit the page."""
+    widths = [visible_length(" ".join(cells(r))) for r in rows if getattr(r, "kind", "") != "omitted"]
+    return r"\footnotesize\setlength{\tabcolsep}{3pt}" if max(widths, default=0) > TABLE_SMALL else r"\small"
 
 
 def _tex_row(eqs) -> str:
@@ -221,8 +244,13 @@ def _tex_num(x) -> str:
     return f"${s}$" if "times" in s else s
 
 
+UPRIGHT_WORD = re.compile(r"\\mathrm\{([A-Za-z]{2,})\}")
+
+
 def _mathml(latex: str, display: str) -> Markup:
-    return Markup(convert(latex, display=display))
+    """MathML of a formula; an upright name of several letters (\\mathrm{net}) as one <mtext>, not one
+    <mi> per letter."""
+    return Markup(convert(UPRIGHT_WORD.sub(r"\\text{\1}", latex), display=display))
 
 
 def _html_eq(e) -> Markup:
@@ -249,8 +277,9 @@ FILTERS = {
     "md": {"eqs": _md_eqs, "cells": cells, "eq": _md_eq, "eqrow": _md_row, "math": lambda s: f"${s}$",
            "display": lambda s: f"$${s}$$", "num": fmt, "text": _md_text},
     "tex": {"eqs": _tex_eqs, "cells": cells, "eq": _tex_eq, "eqrow": _tex_row, "math": lambda s: f"${s}$",
-            "display": lambda s: "\\[ %s \\]" % s,
+            "display": lambda s: "\\[ %s \\]" % s, "table_size": _tex_table_size,
             "num": _tex_num, "text": _tex_text},
-    "html": {"eqs": _html_eqs, "cells": cells, "eq": _html_eq, "eqrow": _html_row, "math": lambda s: _mathml(s, "inline"),
-             "display": lambda s: _mathml(s, "block"), "num": fmt, "text": lambda s: s},
+    "html": {"eqs": _html_eqs, "cells": cells, "eq": _html_eq, "eqrow": _html_row,
+             "math": lambda s: _mathml(s, "inline"), "display": lambda s: _mathml(s, "block"), "num": fmt,
+             "text": lambda s: s},
 }
