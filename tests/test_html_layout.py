@@ -41,3 +41,10 @@ def test_the_alignment_point_is_outside_braces_and_matrices():
     assert split_at_alignment(r"W = \begin{bmatrix} a & b \end{bmatrix} &= c") == \
         (r"W = \begin{bmatrix} a & b \end{bmatrix} ", "= c")
     assert split_at_alignment(r"x = 1") == ("", "x = 1")
+
+
+def test_a_sign_is_a_prefix_and_a_difference_is_not():
+    text = html("mlp-222")
+    assert "<mo>&#x0003D;</mo><mo>&#x02212;</mo>" not in text  # "= − 0.217071535" spaced as a difference
+    assert '<mo>&#x0003D;</mo><mo form="prefix">&#x02212;</mo><mn>0.217071535</mn>' in text
+    assert re.search(r"<mtext>out</mtext>.{0,120}?</msub><mo>&#x02212;</mo><msub><mtext>target</mtext>", text)

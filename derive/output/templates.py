@@ -245,12 +245,16 @@ def _tex_num(x) -> str:
 
 
 UPRIGHT_WORD = re.compile(r"\\mathrm\{([A-Za-z]{2,})\}")
+UNARY_MINUS = re.compile(  # after an operator other than a closing bracket, or at the start of a row
+    r"(<mo(?![^>]*postfix)[^>]*>(?!&#x00029;|&#x0005D;|[)\]])[^<]*</mo>|<mrow>)<mo>&#x02212;</mo>")
 
 
 def _mathml(latex: str, display: str) -> Markup:
     """MathML of a formula; an upright name of several letters (\\mathrm{net}) as one <mtext>, not one
-    <mi> per letter."""
-    return Markup(convert(UPRIGHT_WORD.sub(r"\\text{\1}", latex), display=display))
+    <mi> per letter; a minus after '=', '(' or another operator marked as a sign (form="prefix"), which
+    browsers set close to its number (= −0.2, not = − 0.2)."""
+    out = convert(UPRIGHT_WORD.sub(r"\\text{\1}", latex), display=display)
+    return Markup(UNARY_MINUS.sub(r'\1<mo form="prefix">&#x02212;</mo>', out))
 
 
 def _html_eq(e) -> Markup:
