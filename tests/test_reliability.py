@@ -389,6 +389,39 @@ def test_values_whose_loss_overflows_a_float_are_one_line(tmp_path, capsys):
     assert code == 2 and one_line_error(err) and "L cannot be computed in floats: it is too large" in err, err
 
 
+SOFTMAX = ('layers = [2, 3]\nactivation = "softmax"\nloss = "cross_entropy"\n[values]\nx = [1, 0.5]\n'
+           't = [{t}]\nW1 = [[{big}, 0], [0, 2], [-{big}, 1]]\nb1 = [0, 0, 0]\n')
+
+
+def _softmax_cross_entropy(W, b, x, t):
+    """The loss and dL/dW, dL/db of softmax + cross-entropy with mpmath at 50 digits, from the definitions."""
+    mpmath = pytest.importorskip("mpmath")
+    with mpmath.workdps(50):
+        z = [sum(mpmath.mpf(w) * xi for w, xi in zip(row, x)) + bi for row, bi in zip(W, b)]
+        total = sum(mpmath.exp(zi) for zi in z)
+        p = [mpmath.exp(zi) / total for zi in z]
+        loss = -sum(ti * mpmath.log(pi) for ti, pi in zip(t, p))
+        dz = [pi - ti for pi, ti in zip(p, t)]
+        return float(loss), {f"W1_{i + 1}_{j + 1}": float(dz[i] * x[j]) for i in range(3) for j in range(2)} | {
+            f"b1_{i + 1}": float(dz[i]) for i in range(3)}
+
+
+@pytest.mark.parametrize("big, t", [(1000, "0, 1, 0"), (1000, "0, 0, 1"), (800, "0.2, 0.3, 0.5"), (3, "0, 0, 1")])
+def test_softmax_cross_entropy_is_finite_and_exact_at_large_logits(tmp_path, capsys, big, t):
+    from derive.derivation.numeric import gradients
+    from derive.network.spec import load_spec_file
+
+    spec = tmp_path / "s.toml"
+    spec.write_text(SOFTMAX.format(big=big, t=t))
+    values, grads = gradients(load_spec_file(spec))
+    targets = [float(x) for x in t.split(",")]
+    loss, expected = _softmax_cross_entropy([[big, 0], [0, 2], [-big, 1]], [0, 0, 0], [1, 0.5], targets)
+    assert values["L"] == pytest.approx(loss, rel=1e-12)
+    assert grads == pytest.approx(expected, rel=1e-9, abs=1e-12)
+    code, out, err = run(capsys, "gradients", spec, "--check")  # and the finite differences agree
+    assert code == 0 and err == "", err
+
+
 TARGET = ('layers = [2, 2, 1]\nactivation = ["{act}", "sigmoid"]\n[values]\nx = [{x}]\nt = [{t}]\n'
           'W1 = [[0.15, 0.2], [0.25, 0.3]]\nb1 = [{b}, 0.35]\nW2 = [[0.4, 0.45]]\nb2 = [0.6]\n')
 

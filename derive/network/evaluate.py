@@ -45,8 +45,26 @@ MP = Backend(
     max, lambda z: mpmath.mpf(1) if z > 0 else mpmath.mpf(0), floating=False)
 
 
-def evaluate(q: Quantity, v: Mapping[str, object], be: Backend):
-    """The value of one quantity from the values of the quantities it reads."""
+def log_softmax(op: Softmax, v: Mapping[str, object], be: Backend):
+    """log of softmax(args)[index], as z_i - max - log Σ exp(z - max): finite where the probability itself
+    rounds to 0 (logits 1000 apart), so that a cross-entropy -t log p is finite there too."""
+    zs = [v[a] for a in op.args]
+    m = be.maximum(zs)
+    es = [be.exp(z - m) for z in zs]
+    return zs[op.index] - m - be.log(sum(es[1:], es[0]))
+
+
+def _loss_term(fn: str, y: str, t: str, n: int, v: Mapping[str, object], be: Backend, net: Network | None):
+    """One term of a loss; a cross-entropy of a softmax output from its logits (log-sum-exp)."""
+    source = net[y].op if net is not None and fn == "cross_entropy" and y in net else None
+    if isinstance(source, Softmax):
+        return -v[t] * log_softmax(source, v, be)
+    return LOSSES[fn].f(v[y], v[t], n, be)
+
+
+def evaluate(q: Quantity, v: Mapping[str, object], be: Backend, net: Network | None = None):
+    """The value of one quantity from the values of the quantities it reads (and, given the network, a
+    cross-entropy of a softmax from the softmax's logits)."""
     op = q.op
     if isinstance(op, Affine):
         acc = v[op.bias] if op.bias else 0
@@ -62,10 +80,10 @@ def evaluate(q: Quantity, v: Mapping[str, object], be: Backend):
         return be.maximum(xs) if op.fn == "max" else sum(xs[1:], xs[0]) / len(xs)
     if isinstance(op, Loss):
         n = op.count or len(op.pairs)
-        parts = [LOSSES[op.fn].f(v[y], v[t], n, be) for y, t in op.pairs]
+        parts = [_loss_term(op.fn, y, t, n, v, be, net) for y, t in op.pairs]
         return sum(parts[1:], parts[0])
     if isinstance(op, LossTerm):
-        return LOSSES[op.fn].f(v[op.pred], v[op.target], op.count, be)
+        return _loss_term(op.fn, op.pred, op.target, op.count, v, be, net)
     raise TypeError(op)
 
 
@@ -87,7 +105,7 @@ def forward(net: Network, be: Backend = FLOAT, overrides: Mapping[str, object] |
     v = leaf_values(net, be, overrides)
     for q in net.quantities:
         if q.op is not None:
-            v[q.name] = evaluate(q, v, be)
+            v[q.name] = evaluate(q, v, be, net)
     return v
 
 
@@ -105,7 +123,7 @@ def _forward_floats(net: Network, overrides: Mapping[str, object] | None) -> dic
         if q.op is None:
             continue
         try:
-            x = evaluate(q, v, FLOAT)
+            x = evaluate(q, v, FLOAT, net)
         except (OverflowError, ZeroDivisionError, ValueError) as e:
             why = next(text for kind, text in FLOAT_FAILURES.items() if isinstance(e, kind))
             raise DeriveError(f"at these values {q.name} cannot be computed in floats: {why}; use smaller "
