@@ -52,3 +52,24 @@ def test_front_matter_with_an_anchor_but_no_alias_and_its_aliases_table_are_read
     text = "---\nid: &who s17\naliases:\n  w_a: w1\n---\n$$w_a = 0.5$$\n$$y = 2 w_a = 1$$\n"
     report = verify_text("n.md", text)
     assert report.student_id == "s17" and report.verdicts and all(v.status == "correct" for v in report.verdicts)
+
+
+# --- a memory budget for each note: past it the note is not checked, and the batch goes on ----------
+
+def long_sum(tmp_path):
+    """A note whose one formula, a sum of 50,000 ones, takes over 100 MB to read."""
+    note = tmp_path / "long.md"
+    note.write_text("$$y = " + "1 + " * 50_000 + "1 = 50001$$\n", encoding="utf-8")
+    (tmp_path / "clean.md").write_text(CLEAN, encoding="utf-8")
+    return note
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_note_past_its_memory_budget_is_not_checked_and_the_batch_goes_on(tmp_path, run_bounded, jobs):
+    long_sum(tmp_path)
+    code, out, err = run_bounded(tmp_path, "verify", "long.md", "clean.md", "--memory-limit", "40", "--jobs", jobs,
+                                 seconds=120)
+    assert code == 2, err
+    assert err.strip().splitlines() == ["derive: long.md: needed more than 40 MB to check; nothing of it is reported"]
+    assert "clean.md: 1 correct, 0 wrong" in " ".join(out.split())
+

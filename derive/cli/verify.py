@@ -54,18 +54,18 @@ def _assignment(target: str | None, seed: int | None, variant: int | None, roste
     return dict(net.values)
 
 
-def _check_one(args: tuple[str, dict, str | None, dict | None, float]) -> tuple[str, object, str | None]:
+def _check_one(args: tuple[str, dict, str | None, dict | None, float, float]) -> tuple[str, object, str | None]:
     """(path, report or None, error message or None): runs in a worker process. text is the note's
     text when it is not the file's own (stdin's)."""
     # imported here, not at the top: `derive --help` and the other commands start without the checker
     from ..verify import read, verify_text
 
-    path, aliases, text, assignment, budget = args
+    path, aliases, text, assignment, budget, memory = args
     try:
         from_stdin = text is not None
         if not from_stdin:
             text = _note_text(path)
-        rep = verify_text(path, text, aliases, assignment, budget)
+        rep = verify_text(path, text, aliases, assignment, budget, memory)
         if not rep.cells and (from_stdin or path.lower().endswith(".ipynb")):  # the cell of each line
             if read.notebook.looks_like_notebook(text):
                 rep.cells = read.notebook.markdown_of(path, text)[1]
@@ -192,12 +192,15 @@ def _read_spec(path: str | None) -> dict:
 @click.option("--time-limit", "budget", type=click.FloatRange(min=0.1, max=3600), default=60, show_default=True,
               metavar="SECONDS", help="Time for a short note (2 s more for each kilobyte); a note that takes "
                                       "longer is reported not checked.")
+@click.option("--memory-limit", "memory", type=click.FloatRange(min=10, max=1_000_000), default=1000,
+              show_default=True, metavar="MB", help="Memory a note may need; a note that needs more is reported "
+                                                     "not checked.")
 @click.option("--min-coverage", "min_coverage", type=Share(),
               help="Exit 1 when a note has a smaller share of its formulas checked: a fraction (0.8) or a "
                    "percentage (80 or 80%); 1 means all of them.")
 def verify(notes: tuple[str, ...], spec: str | None, as_json: bool, fmt: str, output: str | None, jobs: int,
            verbose: bool, force: bool, csv_path: str | None, against: str | None, seed: int | None,
-           variant: int | None, roster: str | None, student: str | None, budget: float,
+           variant: int | None, roster: str | None, student: str | None, budget: float, memory: float,
            min_coverage: float | None) -> int:
     """Check hand-written notes line by line: Markdown or plain text with LaTeX (.md, .markdown, .txt),
     LaTeX documents (.tex), notebooks (.ipynb: their markdown cells); a folder stands for the notes in it
@@ -212,7 +215,7 @@ def verify(notes: tuple[str, ...], spec: str | None, as_json: bool, fmt: str, ou
     assignment = _assignment(against, seed, variant, roster, student)
     stdin = _stdin_text() if STDIN in notes else None
     paths, folder_errors = _expand(notes)
-    work = [(p, aliases, stdin if p == STDIN else None, assignment, budget) for p in paths]
+    work = [(p, aliases, stdin if p == STDIN else None, assignment, budget, memory) for p in paths]
     results = []
     show_progress = len(work) > 1 and sys.stderr.isatty()
     if jobs > 1 and len(work) > 1:

@@ -15,7 +15,7 @@ from .judge.claims import Checker
 from .judge.verdict import Stage, Status, Verdict
 from .model.passes import build_model
 from .model.scopes import partition
-from .read.budget import NoteTimeLimit, time_limit
+from .read.budget import NoteMemoryLimit, NoteTimeLimit, memory_limit, time_limit
 from .read.names import display
 from .read.segment import read_note
 from .read.statements import Statement, statements
@@ -50,19 +50,24 @@ def _against(model, lines: set[int], assignment: dict, note) -> list[Verdict]:
 
 NOTE_TIME_LIMIT = 60.0  # seconds for a whole note (reading, front matter, alignment and every claim) ...
 PER_KILOBYTE = 2.0      # ... and this much more for each kilobyte of it: a long document has many claims
+NOTE_MEMORY_LIMIT = 1000.0  # megabytes a note may use beyond what the checker holds before it (lenet's 105 KB: ...)
 
 
 def verify_text(path: str, text: str, aliases: dict[str, str] | None = None,
-                assignment: dict | None = None, limit: float = NOTE_TIME_LIMIT) -> NoteReport:
+                assignment: dict | None = None, limit: float = NOTE_TIME_LIMIT,
+                memory: float = NOTE_MEMORY_LIMIT) -> NoteReport:
     """assignment: the values of an assigned network by name (--against); a note that uses others is wrong
     there, whatever its own consistency. A note that takes longer than `limit` seconds plus PER_KILOBYTE
-    for each kilobyte raises NoteError."""
+    for each kilobyte, or needs more than `memory` megabytes, raises NoteError."""
     budget = limit + PER_KILOBYTE * len(text) / 1024
     try:
-        with time_limit(budget, NoteTimeLimit):
+        with memory_limit(memory), time_limit(budget, NoteTimeLimit):
             return _verify_text(path, text, aliases, assignment)
     except NoteTimeLimit:
         raise NoteError(path, f"took longer than {budget:.0f} s to check; nothing of it is reported") from None
+    except NoteMemoryLimit as e:
+        raise NoteError(path, f"needed more than {e.megabytes:,.0f} MB to check; nothing of it is reported") \
+            from None
 
 
 def _verify_text(path: str, text: str, aliases: dict[str, str] | None, assignment: dict | None) -> NoteReport:
