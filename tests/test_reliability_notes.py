@@ -73,3 +73,20 @@ def test_a_note_past_its_memory_budget_is_not_checked_and_the_batch_goes_on(tmp_
     assert err.strip().splitlines() == ["derive: long.md: needed more than 40 MB to check; nothing of it is reported"]
     assert "clean.md: 1 correct, 0 wrong" in " ".join(out.split())
 
+
+# --- --jobs: at most the cores there are ------------------------------------------------------------
+
+def test_more_jobs_than_cores_are_lowered_to_the_cores_with_one_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("derive.cli.verify._cores", lambda: 2)
+    for name in ("a.md", "b.md"):
+        (tmp_path / name).write_text(CLEAN, encoding="utf-8")
+    code, out, err = run(capsys, "verify", tmp_path / "a.md", tmp_path / "b.md", "--jobs", "1000")
+    assert code == 0 and err == "derive: --jobs 1000 lowered to 2, the number of cores available\n"
+    assert " ".join(out.split()).count("1 correct, 0 wrong") == 2
+
+
+def test_jobs_up_to_the_cores_are_taken_as_given(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("derive.cli.verify._cores", lambda: 2)
+    (tmp_path / "a.md").write_text(CLEAN, encoding="utf-8")
+    code, out, err = run(capsys, "verify", tmp_path / "a.md", "--jobs", "2")
+    assert code == 0 and err == "" and "1 correct, 0 wrong" in " ".join(out.split())

@@ -211,6 +211,10 @@ def verify(notes: tuple[str, ...], spec: str | None, as_json: bool, fmt: str, ou
     # imported here, not at the top: `derive --help` and the other commands start without the checker
     from ..verify import report
 
+    cores = _cores()
+    if jobs > cores:  # more processes than cores only share them, each with the memory of a checker
+        click.echo(f"derive: --jobs {jobs} lowered to {cores}, the number of cores available", err=True)
+        jobs = cores
     aliases = _read_spec(spec)
     assignment = _assignment(against, seed, variant, roster, student)
     stdin = _stdin_text() if STDIN in notes else None
@@ -253,6 +257,13 @@ def verify(notes: tuple[str, ...], spec: str | None, as_json: bool, fmt: str, ou
     if errors:
         return EXIT_BAD_INPUT
     return EXIT_WRONG if any(r.has_wrong for r in reports) or unchecked or low else 0
+
+
+def _cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system tells it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
 
 
 def _with_progress(iterator, total: int, show: bool) -> list:
