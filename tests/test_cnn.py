@@ -375,3 +375,23 @@ def test_flatten_layer_changes_nothing():
     plain = build_cnn((1, 4, 4), [Conv(1, 3), Dense(2)])
     flat = build_cnn((1, 4, 4), [Conv(1, 3), Flatten(), Dense(2)])
     assert [q.op for q in plain.quantities] == [q.op for q in flat.quantities]
+
+
+def test_small_maps_show_their_error_signals_as_tables():
+    """Each 4x4 map's δ as a matrix (four decimals): its entries sum to the map's bias gradient, which the
+    numpy oracle computes (∂L/∂b_c = Σ δ over the map)."""
+    x, t, layers, params, act, out_act, loss = make_problem(CASES[0], 5)
+    doc = build(derive(tool_network(x, t, layers, params, act, out_act, loss)))
+    maps = [e for s in doc.stages for i in s.items if getattr(i, "key", "") == "maps" for e in i.equations]
+    assert [e.lhs for e in maps] == [r"\delta^{C^{1}}_{\cdot,\cdot,1}", r"\delta^{C^{1}}_{\cdot,\cdot,2}"]
+    _, grads = cnn_numpy.gradients(x, t, layers, params, act, out_act, loss)
+    expected = oracle_by_name(x.shape, layers, grads)
+    for c, e in enumerate(maps, 1):
+        body = e.parts[1][0]
+        rows = body.removeprefix(r"\begin{bmatrix}").removesuffix(r"\end{bmatrix}").split(r"\\")
+        entries = [float(v) for r in rows for v in r.split("&")]
+        assert len(rows) == 4 and len(entries) == 16
+        assert sum(entries) == pytest.approx(float(expected[f"b1_{c}"]), abs=16 * 5e-5)
+        assert sum(v == 0 for v in entries) >= 12  # max pooling: one position of each 2x2 window gets a gradient
+    text = document_files(doc, "md", "x")["x.md"].decode()
+    assert "map by map" in text and r"$$\delta^{C^{1}}_{\cdot,\cdot,1} = \begin{bmatrix}" in text

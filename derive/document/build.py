@@ -357,6 +357,9 @@ class Lecture:
         if locals_:
             items.append(Group("locals", tuple(trim(locals_))))
         items.append(Group("deltas", tuple(trim(deltas, prefer=nonzero))))
+        maps = delta_maps(w, names)
+        if maps:
+            items.append(Group("maps", tuple(maps)))
         grads = []
         first = ""
         for p in params:
@@ -382,6 +385,31 @@ class Lecture:
             if g.via:
                 params[max(stage_of[f.of] for f in g.via)].append(p)
         return [self.stage(names, params[i], i == 0) for i, names in enumerate(order)]
+
+
+MAP_LIMIT = 36   # a CNN map of at most this many positions has its error signals shown as a table
+
+
+def delta_maps(w: Writer, names: list[str]) -> list[Equation]:
+    """The error signals of each small feature map of a CNN as a matrix, four decimals to an entry, so
+    that the reader sees the map at once (where max pooling sent the gradient, where it is 0)."""
+    net = w.net
+    maps: dict[tuple, dict] = {}
+    for n in names:
+        q = net[n]
+        if net.kind == "cnn" and len(q.index) == 3 and w.d.signals[n].value is not None:
+            maps.setdefault((q.layer, q.index[2]), {})[q.index[:2]] = (n, w.d.signals[n].value)
+    out = []
+    for (_, c), grid in maps.items():
+        rows, cols = max(g for g, _ in grid), max(h for _, h in grid)
+        if rows * cols > MAP_LIMIT or len(grid) != rows * cols:
+            continue
+        cell = lambda v: "0" if v == 0 else f"{v:.4f}"  # noqa: E731
+        body = r" \\ ".join(" & ".join(cell(grid[(g, h)][1]) for h in range(1, cols + 1)) for g in range(1, rows + 1))
+        first = w.p.latex(delta_symbol(grid[(1, 1)][0]))
+        lhs = re.sub(r"_\{[^{}]*\}$", lambda m: rf"_{{\cdot,\cdot,{c}}}", first)
+        out.append(Equation(((lhs,), (rf"\begin{{bmatrix}} {body} \end{{bmatrix}}",))))
+    return out
 
 
 def needs(e: sp.Expr, names: set[str]) -> bool:

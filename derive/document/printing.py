@@ -36,15 +36,20 @@ INNER_TERMS = 4  # a sum inside a product, a fraction or a power: longer ones ar
 
 
 class TeacherLatex(LatexPrinter):
-    """Sums reach this printer whole only inside something else (a fraction, a product, parentheses),
-    where no line can break them, so a long one is written with \\dots; the documents split sums at the
-    top level into terms themselves."""
+    """A sum inside something else (a fraction, a product, parentheses), where no line can break it, is
+    written a + b + \\dots + z past INNER_TERMS terms; a sum that is the whole expression is written out in
+    full (the documents split those into terms themselves; --json keeps every term)."""
 
     def __init__(self, names: dict):
         super().__init__({"order": "none", "symbol_names": names, "mul_symbol": None})
+        self._whole = None
+
+    def doprint(self, expr):
+        self._whole = expr  # the expression asked for: a sum at its top is written out in full
+        return super().doprint(expr)
 
     def _print_Add(self, e, order=None):
-        if len(e.args) <= INNER_TERMS:
+        if len(e.args) <= INNER_TERMS or e is self._whole:
             return super()._print_Add(e, order)
         terms = [self._print(t) for t in (*e.args[:2], e.args[-1])]
         out = terms[0]
@@ -125,6 +130,7 @@ class NumberLatex(TeacherLatex):
     def __init__(self, names: dict, plain: dict):
         LatexPrinter.__init__(self, {"order": "none", "symbol_names": names, "mul_symbol": "dot"})
         self.plain = plain
+        self._whole = None
 
     def _arg(self, e):
         return self.plain[e] if e in self.plain else self._print(e)
