@@ -422,6 +422,39 @@ def test_softmax_cross_entropy_is_finite_and_exact_at_large_logits(tmp_path, cap
     assert code == 0 and err == "", err
 
 
+def _rnn(tmp_path, steps):
+    from derive.network.spec import load_spec_file
+
+    spec = tmp_path / f"r{steps}.toml"
+    spec.write_text(f'kind = "rnn"\nsteps = {steps}\nseed = 1\n')
+    return load_spec_file(spec, allow_large=True)
+
+
+def test_a_document_past_the_size_limit_is_refused_from_its_size_in_one_line(tmp_path):
+    from derive.errors import SizeError
+    from derive.network import limits
+
+    size = limits.network_size(_rnn(tmp_path, 250))  # builds in a second; its document would take many minutes
+    assert size.steps == 250 and size.quantities == 1507
+    with pytest.raises(SizeError) as e:
+        limits.check_document(size)
+    assert str(e.value) == ("the document would be about 95 MB (1,507 quantities over 250 steps); documents are "
+                            "limited to 50 MB (pass --allow-large to write it anyway)")
+    limits.check_document(size, allow_large=True)
+    with pytest.raises(SizeError, match="about 1,503 MB .* limited to 1,000 MB .even with --allow-large"):
+        limits.check_document(limits.network_size(_rnn(tmp_path, 1000)), allow_large=True)
+    limits.check_document(limits.network_size(_rnn(tmp_path, 40)))
+
+
+def test_the_document_estimate_is_above_a_real_rnn_document_in_its_largest_format(tmp_path, capsys):
+    from derive.network import limits
+
+    estimate = limits.document_bytes(limits.network_size(_rnn(tmp_path, 20)))
+    code, _, err = run(capsys, "doc", tmp_path / "r20.toml", "--format", "html", "-o", tmp_path / "r20.html")
+    written = (tmp_path / "r20.html").stat().st_size
+    assert code == 0 and written <= estimate <= 4 * written, (written, estimate)
+
+
 TARGET = ('layers = [2, 2, 1]\nactivation = ["{act}", "sigmoid"]\n[values]\nx = [{x}]\nt = [{t}]\n'
           'W1 = [[0.15, 0.2], [0.25, 0.3]]\nb1 = [{b}, 0.35]\nW2 = [[0.4, 0.45]]\nb2 = [0.6]\n')
 

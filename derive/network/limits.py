@@ -8,6 +8,9 @@ and, for an RNN, steps. Each count here is exactly what mlp.py, rnn.py and cnn.p
 Two limits. Past the soft ones a symbolic derivation helps no reader and takes long; --allow-large
 (allow_large) lifts them. Past the hard ones the network cannot be built in the memory of an ordinary
 machine at all, and nothing lifts them.
+
+A document is limited as well, before it is built: an RNN's grows with its quantities times its steps
+(each gradient sums a chain over every earlier step), so 160 steps give 3 MB of Markdown and 22 MB of HTML.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Sequence
 
 from ..errors import SizeError
 from .cnn import Conv, Dense, Flatten, Layer, Pooling
+from .graph import Network, op_refs
 
 MAX_PARAMETERS = 2500       # beyond this a symbolic derivation is no help to a reader (the engine's limit)
 MAX_QUANTITIES = 20_000     # the lenet example has 1,908; an RNN over 1,000 steps about 6,000
@@ -24,6 +28,10 @@ MAX_CONNECTIONS = 100_000   # terms of sums: a CNN's cost grows with kernel size
 MAX_STEPS = 1000            # an RNN unrolled deeper than this is a chain too deep to write out
 HARD_QUANTITIES = 250_000   # about 2 KB each once derived: beyond this no machine's memory is enough
 HARD_CONNECTIONS = 2_500_000
+DOCUMENT_BASE, DOCUMENT_BYTES = 1_000_000, 250  # and per quantity and step, in HTML, the largest format: an RNN
+                                                # of 20 steps (127 quantities) is 1.1 MB, of 40 (247) 2.1 MB
+MAX_DOCUMENT_BYTES = 50_000_000  # a document nobody reads whole, hours to build past this
+HARD_DOCUMENT_BYTES = 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -103,3 +111,28 @@ def check(size: Size, allow_large: bool | None = False, key: str = "") -> None:
         if count > limit:
             raise SizeError(f"{where}the network would have {count:,} {what}; a symbolic derivation is limited "
                             f"to {limit:,} (pass --allow-large to go ahead anyway)")
+
+
+def network_size(net: Network) -> Size:
+    """The size of a network already built (its steps from its shape: 1 but for an RNN)."""
+    connections = sum(len(op_refs(q.op)) for q in net.quantities if q.op is not None)
+    steps = net.shape.get("steps", 1) if net.kind == "rnn" else 1
+    return Size(len(net.params), len(net.quantities), connections, steps if isinstance(steps, int) else 1)
+
+
+def document_bytes(size: Size) -> int:
+    """About how large the document of a network of this size is, in its largest format."""
+    return DOCUMENT_BASE + DOCUMENT_BYTES * size.quantities * size.steps
+
+
+def check_document(size: Size, allow_large: bool = False) -> None:
+    """SizeError naming the size and the limit when the network's document would be larger than
+    MAX_DOCUMENT_BYTES (HARD_DOCUMENT_BYTES with allow_large): checked before anything of it is built."""
+    estimate = document_bytes(size)
+    limit = HARD_DOCUMENT_BYTES if allow_large else MAX_DOCUMENT_BYTES
+    if estimate <= limit:
+        return
+    steps = f" over {size.steps:,} steps" if size.steps > 1 else ""
+    lift = "even with --allow-large; make it smaller" if allow_large else "pass --allow-large to write it anyway"
+    raise SizeError(f"the document would be about {estimate / 1e6:,.0f} MB ({size.quantities:,} quantities{steps}); "
+                    f"documents are limited to {limit / 1e6:,.0f} MB ({lift})")
