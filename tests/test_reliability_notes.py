@@ -39,7 +39,9 @@ def test_a_billion_laughs_front_matter_is_refused_in_one_line_quickly(tmp_path, 
     ("id: 1\n" + "a: 1\n" * 5000, 1, "front matter is longer than 20,000 characters"),
     ("id: " + "9" * 5000, 2, "front matter has a value that cannot be read"),
     ("id: [1", 2, "front matter is not valid YAML"),
-], ids=["nested", "long", "digits", "invalid"])
+    ("id: 1\naliases: [w_1, w_2]", 3, "front matter: aliases must be name: name lines"),
+    ("aliases:\n  w_1: {a: 1}", 2, "front matter: aliases must be name: name lines"),
+], ids=["nested", "long", "digits", "invalid", "aliases-list", "aliases-nested"])
 def test_front_matter_that_cannot_be_read_safely_is_one_line_naming_its_line(tmp_path, capsys, front, line,
                                                                                message):
     (tmp_path / "n.md").write_text(f"---\n{front}\n---\n{CLEAN}", encoding="utf-8")

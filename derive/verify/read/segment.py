@@ -420,6 +420,11 @@ def _front_matter(note: Note) -> int:
                         2) from None
     if data is not None and not isinstance(data, dict):
         raise NoteError(note.path, "front matter must be a mapping (key: value lines)", 2)
+    aliases = (data or {}).get("aliases")
+    if aliases is not None and (not isinstance(aliases, dict) or any(
+            isinstance(v, (dict, list)) or v is None for v in aliases.values())):
+        line = 2 + next((i for i, t in enumerate(text[4:end].split("\n")) if t.startswith("aliases")), 0)
+        raise NoteError(note.path, "front matter: aliases must be name: name lines (w_41: w_a)", line)
     note.front_matter = data or {}
     return end + 4
 
