@@ -192,7 +192,7 @@ def _read_spec(path: str | None) -> dict:
 @click.option("--time-limit", "budget", type=click.FloatRange(min=0.1, max=3600), default=60, show_default=True,
               metavar="SECONDS", help="Time for a short note (2 s more for each kilobyte); a note that takes "
                                       "longer is reported not checked.")
-@click.option("--memory-limit", "memory", type=click.FloatRange(min=10, max=1_000_000), default=1000,
+@click.option("--memory-limit", "memory", type=click.FloatRange(min=10, max=1_000_000), default=500,
               show_default=True, metavar="MB", help="Memory a note may need; a note that needs more is reported "
                                                      "not checked.")
 @click.option("--min-coverage", "min_coverage", type=Share(),

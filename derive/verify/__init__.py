@@ -50,7 +50,7 @@ def _against(model, lines: set[int], assignment: dict, note) -> list[Verdict]:
 
 NOTE_TIME_LIMIT = 60.0  # seconds for a whole note (reading, front matter, alignment and every claim) ...
 PER_KILOBYTE = 2.0      # ... and this much more for each kilobyte of it: a long document has many claims
-NOTE_MEMORY_LIMIT = 1000.0  # megabytes a note may use beyond what the checker holds before it (lenet's 105 KB: ...)
+NOTE_MEMORY_LIMIT = 500.0  # megabytes a note may use beyond what the checker holds before it (lenet's 105 KB: 50)
 
 
 def verify_text(path: str, text: str, aliases: dict[str, str] | None = None,

@@ -105,8 +105,9 @@ SAMPLE = 0.02  # seconds of processor time between two looks at a note's memory
 def memory_limit(megabytes: float, error: type = NoteMemoryLimit):
     """Within: at most `megabytes` more address space than the process uses on entry. Looked at every
     SAMPLE seconds of processor time (a SIGPROF timer), which raises error(megabytes) past it; and for
-    an allocation too large to wait for that, a hard limit of twice the budget (or less, where a limit
-    set outside, such as `ulimit -v`, is nearer), whose MemoryError becomes error(megabytes) as well.
+    what one call into C allocates before the timer can be looked at, a hard limit a quarter above the
+    budget (or less, where a limit set outside, such as `ulimit -v`, is nearer), whose MemoryError becomes
+    error(megabytes) as well.
     A process that has run into its hard limit can crawl for minutes, every allocation failing but a few,
     so the look comes first."""
     used = address_space()
@@ -116,7 +117,7 @@ def memory_limit(megabytes: float, error: type = NoteMemoryLimit):
         return
     budget = int(megabytes * 2 ** 20)
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    limit = used + 2 * budget + 64 * 2 ** 20
+    limit = used + budget + max(budget // 4, 64 * 2 ** 20)
     for outer in (soft, hard):
         if outer != resource.RLIM_INFINITY:
             limit = min(limit, outer)
