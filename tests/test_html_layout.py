@@ -48,3 +48,9 @@ def test_a_sign_is_a_prefix_and_a_difference_is_not():
     assert "<mo>&#x0003D;</mo><mo>&#x02212;</mo>" not in text  # "= − 0.217071535" spaced as a difference
     assert '<mo>&#x0003D;</mo><mo form="prefix">&#x02212;</mo><mn>0.217071535</mn>' in text
     assert re.search(r"<mtext>out</mtext>.{0,120}?</msub><mo>&#x02212;</mo><msub><mtext>target</mtext>", text)
+
+
+def test_a_shortened_group_says_how_many_in_words():
+    text = html("lenet")
+    assert "ldots" not in text
+    assert "<mtext>… and 45 more of the same kind</mtext>" in text

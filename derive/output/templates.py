@@ -174,10 +174,17 @@ def _mathml_inner(latex: str) -> str:
 def _html_eqs(g) -> Markup:
     """A group of equations aligned on '=' as a MathML table of two columns (latex2mathml does not lay
     out `aligned`: it would run the rows together with a literal &)."""
+    eqs = g.equations if hasattr(g, "equations") else g.lines if hasattr(g, "lines") else g
     rows = []
-    for row in _group_rows(g):
-        left, right = split_at_alignment(row)
-        rows.append(f'<mtr><mtd class="l">{_mathml_inner(left)}</mtd><mtd class="r">{_mathml_inner(right)}</mtd></mtr>')
+    for e in eqs:
+        if getattr(e, "kind", "") == "omitted":  # as text: latex2mathml would spell out \ldots
+            rows.append(f'<mtr><mtd class="l"></mtd><mtd class="r"><mtext>… and {e.count} more of the same kind'
+                        '</mtext></mtd></mtr>')
+            continue
+        for row in aligned_lines(e):
+            left, right = split_at_alignment(row)
+            rows.append(f'<mtr><mtd class="l">{_mathml_inner(left)}</mtd><mtd class="r">{_mathml_inner(right)}</mtd>'
+                        '</mtr>')
     return Markup('<div class="eq"><math xmlns="http://www.w3.org/1998/Math/MathML" display="block">'
                   '<mtable class="aligned" displaystyle="true">' + "".join(rows) + "</mtable></math></div>")
 
