@@ -1,7 +1,7 @@
 """Fuzz the note checker: N generated notes, each checked in-process by the library with its time and memory
 budget (derive.verify.verify_text), as a careless or hostile student would write them.
 
-    python benchmarks/fuzz_notes.py N [--seed 1] [--limit 10] [--budget 20] [--memory 1000] [--show 5]
+    python benchmarks/fuzz_notes.py N [--seed 1] [--limit 10] [--budget 10] [--memory 500] [--minutes M] [--show 5]
 
 A note is a small valid note (tests/notes: the seeds, one_neuron, families) with 1 to 4 mutations: characters
 inserted, deleted, duplicated or swapped; LaTeX fragments; deep nesting of braces, parentheses and fractions;
@@ -154,8 +154,9 @@ def main() -> None:
     ap.add_argument("n", type=int, help="how many notes")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--limit", type=float, default=10.0, help="seconds past which a run counts as a hang")
-    ap.add_argument("--budget", type=float, default=20.0, help="the time budget of a short note (--time-limit)")
-    ap.add_argument("--memory", type=float, default=1000.0, help="the memory budget of a note in MB (--memory-limit)")
+    ap.add_argument("--budget", type=float, default=10.0, help="the time budget of a short note (--time-limit)")
+    ap.add_argument("--memory", type=float, default=500.0, help="the memory budget of a note in MB (--memory-limit)")
+    ap.add_argument("--minutes", type=float, help="stop after this long, with the notes checked by then")
     ap.add_argument("--show", type=int, default=5, help="how many failing inputs to print")
     args = ap.parse_args()
     rng = random.Random(args.seed)
@@ -164,7 +165,11 @@ def main() -> None:
     crashes, slow = [], []
     slowest = (0.0, "", "")
     began = time.perf_counter()
+    done = 0
     for i in range(args.n):
+        if args.minutes is not None and time.perf_counter() - began > 60 * args.minutes:
+            break
+        done = i + 1
         name, text = fuzz_note(rng, notes)
         outcome, seconds, tb = check(name, text, args.budget, args.memory)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
@@ -179,8 +184,8 @@ def main() -> None:
             print(f"{i + 1} notes, {len(crashes)} tracebacks, {len(slow)} past {args.limit:g} s, "
                   f"peak {peak_mb():.0f} MB, {spent:.0f} s, {(i + 1) / spent:.1f} notes/s", file=sys.stderr, flush=True)
     spent = time.perf_counter() - began
-    print(f"notes: {args.n} (seed {args.seed}) in {spent:.0f} s: {args.n / spent:.1f} notes/s "
-          f"(100,000 in {100_000 / (args.n / spent) / 3600:.1f} h)")
+    print(f"notes: {done} of {args.n} (seed {args.seed}) in {spent:.0f} s: {done / spent:.1f} notes/s "
+          f"(100,000 in {100_000 / max(done / spent, 1e-9) / 3600:.1f} h)")
     for outcome, count in sorted(outcomes.items(), key=lambda kv: -kv[1]):
         print(f"  {count:7d}  {outcome}")
     print(f"tracebacks: {len(crashes)}")
