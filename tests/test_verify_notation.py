@@ -169,3 +169,12 @@ def test_wrong_lines_are_found_and_right_ones_pass(name):
     assert {n for n, s in by_line.items() if "wrong" in s} == wrong, report.verdicts
     for n in right:
         assert by_line.get(n) == {"correct"}, (n, [v for v in report.verdicts if v.line == n])
+
+
+def test_a_formula_for_a_long_range_is_checked_on_its_first_values_not_written_out():
+    # written for 100,000 values of i: reading it once per value took minutes and gigabytes; its first values
+    # are enough to tie x_i to 2, so x_2 + x_3 = 5 is still caught
+    note = "# Range\n\n$$x_i = 2 \\quad (i = 1, \\dots, 100000)$$\n\n$$y = x_2 + x_3 = 5$$\n"
+    report = verify_text("range.md", note, limit=20)
+    wrong = [v.line for v in report.verdicts if v.status == "wrong"]
+    assert wrong == [5]

@@ -111,8 +111,8 @@ def statements(note: Note) -> tuple[list[Statement], list[Unreadable], list[Form
             made.append(st)
         if template is not None:
             made = _expand(made, template[1])
-        for letter, lo, hi in f.ranges:
-            made = _expand(made, (letter, list(range(lo, hi + 1))))
+        for letter, values in _bounded(f.ranges):
+            made = _expand(made, (letter, values))
         for st in made:
             _resolve_dittos(st, history)
             history.append(st)
@@ -329,6 +329,19 @@ def _template(chains: list[Chain]) -> tuple[Chain, tuple[str, list[int]]] | None
                     values += [int(i.value) for i in items[1:] if isinstance(i, Num)]
                     return ch, (letter, values)
     return None
+
+
+MAX_INSTANCES = 64  # a formula written for a range, `(i = 1, \\dots, 100000)`, is checked on its first values
+
+
+def _bounded(ranges: tuple[tuple[str, int, int], ...]) -> list[tuple[str, list[int]]]:
+    """Each range's values, cut to its first few when the formula would stand for more than MAX_INSTANCES
+    claims: a long range is checked on its first values, never written out in full."""
+    total = 1
+    for _, lo, hi in ranges:
+        total *= max(0, hi - lo + 1)
+    cap = max(2, int(MAX_INSTANCES ** (1 / len(ranges)))) if ranges and total > MAX_INSTANCES else None
+    return [(letter, list(range(lo, (hi if cap is None else min(hi, lo + cap - 1)) + 1))) for letter, lo, hi in ranges]
 
 
 def _instance(st: Statement, members: list[Member], letter: str, k: int) -> Statement:
