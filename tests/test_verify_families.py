@@ -81,3 +81,51 @@ def test_a_generic_formula_with_no_range_is_checked_on_a_small_instance():
     assert wrong_lines(report) == [7] and (5, "correct") in got
     assert sum(1 for v in report.verdicts if v.line == 7) == 1  # one verdict, not one per instance
     assert any("k as 1, 2, 3" in r for r in report.readings)
+
+
+def test_lettered_parts_of_an_exercise_are_answered_with_their_own_definitions():
+    report, got = verdicts("lettered_parts.md")
+    # each part defines its own y; the answers under the same letters use them: (a) 3u²·2 = 6(2x − 3)² with
+    # u = 2x − 3 (u² a square, not a label), (b) 2x/(1 + x²), (c) −2(1 − s)·s(1 − s) = −2s(1 − s)²; the last
+    # line drops the minus sign of −2(1 − σ)
+    assert wrong_lines(report) == [25]
+    assert (15, "correct") in got and (19, "correct") in got and (23, "correct") in got
+    assert not any(v.status == "warning" for v in report.verdicts)  # a part's own y is no redefinition
+
+
+def test_an_activation_the_note_never_defines_is_any_function():
+    report, got = verdicts("undefined_activation.md")
+    # with f unknown, the chain rule holds for every f (line 11) and loses the factor x on line 13; f' = h(1 − h)
+    # holds only when f is the sigmoid, which the note says in words alone: a warning, not an error
+    assert wrong_lines(report) == [13]
+    assert (9, "correct") in got and (11, "correct") in got and (15, "warning") in got
+    assert any("sigmoid" in v.message for v in report.verdicts if v.line == 15)
+
+
+def test_cases_conditions_and_a_name_given_only_as_a_number():
+    report, got = verdicts("cases_and_conditions.md")
+    # t = 1 and t = 0 on one line are two classes, not a conflict; z1 is given only as 0.5 (= w1·x), so
+    # ReLU'(z1) is compared at the note's values: −2(0.5 + 0.5)(−1)(1)(1) = 2; "if z1 < 0, then ReLU'(z1) = 0"
+    # is a case, not a claim about z1 = 0.5
+    assert wrong_lines(report) == []
+    assert (13, "correct") in got and (15, "correct") in got
+    assert (17, "unverifiable") in got
+
+
+def test_a_generic_layer_label_is_not_a_layer_the_loss_ignores():
+    report, got = verdicts("layer_labels_generic.md")
+    # δ^(l) = ∂L/∂z^(l) for a generic l says nothing about L's dependence: never "δ is 0". The worked numbers:
+    # σ(0.6) = 0.645656 → 0.6457, 0.8·0.6457 − 0.1 = 0.41656 → 0.4166, σ(0.4166) = 0.602669 → 0.6027,
+    # (1 − 0.6027)² = 0.157847 → 0.1578, −2·0.3973 = −0.7946, −0.7946·0.6027·0.3973 = −0.190269 → −0.1903
+    assert wrong_lines(report) == []
+    assert (19, "correct") in got and (15, "correct") in got
+
+
+def test_a_named_function_a_function_not_written_out_and_a_shorthand():
+    report, got = verdicts("notation_more.md")
+    # RBF = φ(z) = e^{−z²} defines φ (the word in front only names it): φ' = −2z e^{−z²} = −2zφ(z); softmax of
+    # the scores is not written out, so p(1 − p) is not judged (softmax times s would make it wrong);
+    # "denote y = σ(wx + b) as y = σ(q)" makes q a name of its own, and ∂y/∂q = y(1 − y) holds for it
+    assert wrong_lines(report) == []
+    assert (7, "correct") in got and (15, "correct") in got
+    assert (11, "unverifiable") in got

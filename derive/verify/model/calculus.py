@@ -86,7 +86,55 @@ class Calculus:
             direct = self._direct(of, wrt)
             if direct is not None:
                 return self.value(direct, env)
-        return self._adjoint(of, env).get(wrt, mpmath.mpf(0))
+        adj = self._adjoint(of, env)
+        if wrt not in adj:
+            self._not_hidden(of, wrt)
+            blank = sorted((s for s in self.expand(of).free_symbols if s not in env), key=str)
+            if blank:  # L = (y − a^(L))² with a^(L) given nothing: its tie to z is not written
+                raise Unverifiable(f"{self._name(blank[0])} has neither a value nor a definition here, so "
+                                   f"whether {self._name(of)} depends on {self._name(wrt)} is not known")
+        return adj.get(wrt, mpmath.mpf(0))
+
+    def _name(self, expr: sp.Expr) -> str:
+        q = self.model.by_symbol_map().get(expr)
+        return display(q.key) if q is not None else str(expr)
+
+    def _not_hidden(self, of: sp.Expr, wrt: sp.Symbol) -> None:
+        """Raises Unverifiable when `of` does not depend on wrt only because a name on the way is worked
+        out from numbers (ŷ = σ(0.4172) for ∂L/∂z with L = (y − ŷ)²): what that name depends on is not
+        written, so the derivative is not known to be 0."""
+        held = self.expand(of, keep={wrt} | self.model.computed_only)
+        unknown = sorted(held.free_symbols & self.model.computed_only - {wrt}, key=str)
+        if unknown:
+            q = self.model.by_symbol_map().get(unknown[0])
+            name = display(q.key) if q is not None else str(unknown[0])
+            raise Unverifiable(f"{name} is worked out from numbers only, so what it depends on is not written")
+        if not self._connected(of, wrt):  # ∂L/∂z^(l) with L written through a^(L) alone
+            raise Unverifiable(f"nothing in the note's definitions connects {self._name(of)} to {self._name(wrt)}, "
+                               "so the derivative is not known to be 0")
+
+    def _connected(self, of: sp.Expr, wrt: sp.Symbol) -> bool:
+        """of and wrt are in one network: a chain of definitions links them, whichever way it runs. Apart,
+        they are two things the note never related (a generic layer l and the last layer L), and
+        "does not depend" says nothing."""
+        if "parts" not in self._below:
+            parent: dict = {}
+
+            def find(x):
+                while parent.get(x, x) != x:
+                    parent[x] = parent.get(parent[x], parent[x])
+                    x = parent[x]
+                return x
+
+            for q in self.model.quantities.values():
+                if q.definition is not None:
+                    for s in q.definition.free_symbols:
+                        a, b = find(q.symbol), find(s)
+                        if a != b:
+                            parent[a] = b
+            self._below["parts"] = find
+        find = self._below["parts"]
+        return any(find(s) == find(wrt) for s in of.free_symbols)
 
     def _adjoint(self, of: sp.Expr, env: dict) -> dict:
         """d(of)/d(s) for every quantity s at the point: reverse mode over the definitions."""
@@ -156,12 +204,7 @@ class Calculus:
                 if q is not None and q.key in self._orphans():
                     raise Unverifiable(f"{display(q.key)} appears in no definition of the note, so nothing is "
                                        "known to depend on it")
-                unknown = sorted(kept.free_symbols & self.model.computed_only, key=str)
-                if unknown:
-                    q = self.model.by_symbol_map().get(unknown[0])
-                    name = display(q.key) if q is not None else str(unknown[0])
-                    raise Unverifiable(f"{name} is worked out from numbers only, so what it depends on is not "
-                                       "written")
+                self._not_hidden(of, wrt)
             return sp.diff(kept, wrt)
         moved = self._linear(of, wrt)
         if moved is not None:
@@ -197,7 +240,13 @@ class Calculus:
         if inner.is_Symbol or not (inner.free_symbols & self.expand(of).free_symbols):
             return None
         d = self._linear(of, inner)
-        return None if d is None else d.xreplace({inner: wrt})
+        if d is None:  # a = σ(x), y = (5 − σ(x))²: y read as (5 − a)² when every x in it is inside σ(x)
+            u = sp.Dummy("u")
+            seen = self.expand(of).subs(inner, u)
+            if not seen.has(u) or seen.free_symbols & inner.free_symbols:
+                return None
+            d = sp.diff(seen, u).xreplace({u: inner})
+        return d.xreplace({inner: wrt})
 
     def expand(self, expr: sp.Expr, keep: set | None = None, replace=None) -> sp.Expr:
         """Definitions substituted until only inputs and parameters (and `keep`) are left."""

@@ -14,7 +14,7 @@ import sympy as sp
 
 from ...algebra import Sigmoid
 from ..read.align import normalize
-from ..read.ir import Declare, Deriv, Juxt, Matrix, Member, Num, Paren, Ref, refs
+from ..read.ir import Declare, Deriv, Func, Juxt, Matrix, Member, Num, Paren, Ref, refs
 from ..read.names import display
 from ..read.statements import Statement, as_number, is_numeric
 from ..read.to_ir import name_key
@@ -186,7 +186,8 @@ def function_definitions(model: NoteModel) -> None:
     for st in model.statements:
         for i, left, rel, right in st.pairs:
             node = left.node
-            if i == 0 and rel == "=" and isinstance(node, Juxt) and isinstance(node.right, Paren) \
+            if (i == 0 or i == 1 and _label(st.members[0].node)) and rel == "=" and isinstance(node, Juxt) \
+                    and isinstance(node.right, Paren) \
                     and len(node.right.items) == 1 and isinstance(node.right.items[0], Ref) \
                     and isinstance(node.left, Ref) and (node.left.key in FUNCTION_LETTERS
                                                         or node.left.key == ("sigma",)) \
@@ -201,10 +202,37 @@ def function_definitions(model: NoteModel) -> None:
                 lam = sp.Lambda(x, body)
                 model.functions[node.left.key] = "sigma" if _is_sigmoid(lam) else lam
                 model.quantities.pop(node.left.key, None)
+                if i == 1:  # RBF = φ(z) = …: RBF(x·w) is the same function
+                    model.functions[st.members[0].node.key] = model.functions[node.left.key]
     for key in list(model.quantities):
-        if key in FUNCTION_LETTERS and _used_as_function(model, key) and key not in model.functions \
+        if _function_letter(key) and _used_as_function(model, key) and key not in model.functions \
                 and model.quantities[key].def_node is None:  # h = σ(z) makes h(1 - h) a product
             model.functions[key] = "unknown"
+    for key in _primed_letters(model):  # f'(z), f'^{(L)}(z) with f never applied unprimed
+        if key not in model.functions and key not in model.quantities and key not in model.aliases:
+            model.functions[key] = "unknown"
+
+
+def _primed_letters(model: NoteModel) -> list:
+    """The keys of f, g, φ written primed (f', g\\prime, f'^{(L)}): functions, whatever else the note says."""
+    out: dict = {}
+    for st in model.statements:
+        for m in st.members:
+            for node in m.node.walk():
+                if isinstance(node, Func) and node.prime and node.name in ("f", "g", "phi"):
+                    out[(node.name, f"^{node.label}") if node.label.startswith("(") else (node.name,)] = True
+    return list(out)
+
+
+def _function_letter(key) -> bool:
+    """f, g, φ, and f^{(L)}: the activation of a layer, named by its letter and the layer's label."""
+    return key in FUNCTION_LETTERS or key[:1] in FUNCTION_LETTERS and len(key) > 1 \
+        and all(t.startswith("^(") for t in key[1:])
+
+
+def _label(node) -> bool:
+    """\text{RBF} in `\text{RBF} = φ(z) = e^{−z²}`: a word naming what follows, not a quantity."""
+    return isinstance(node, Ref) and len(node.tokens) == 1 and len(node.tokens[0]) > 1 and node.tokens[0].isupper()
 
 
 def _placeholder(model: NoteModel, ref: Ref) -> bool:

@@ -17,7 +17,7 @@ import sympy as sp
 from ..read.ir import NAMED_FUNCTIONS, Matrix, Ref
 from ..read.names import Match, display, find, is_learning_rate
 from ..read.statements import Statement
-from .to_sympy import Unverifiable, apply, to_sympy
+from .to_sympy import Unverifiable, activation, apply, to_sympy
 
 GUESSED = ("a different case",)  # readings of a spelling the note does not state
 FUNCTION_LETTERS = {("S",), ("g",), ("f",), ("h",), ("phi",)}
@@ -50,6 +50,11 @@ class Finding:
     line: int
     status: str       # warning | wrong
     message: str
+
+
+# functions a note applies without writing them out: a claim through one is not checked (never read as a
+# name times its argument)
+OPAQUE_FUNCTIONS = frozenset({"softmax", "tr", "trace", "diag", "det", "sign", "sgn", "argmax", "argmin"})
 
 
 @dataclass(eq=False)
@@ -134,9 +139,13 @@ class NoteModel:
         key = self.aliases.get(ref.key, ref.key)
         if key in self.functions:
             f = self.functions[key]
+            if f == "unknown":
+                return display(key)
             return f if isinstance(f, str) else key[0]
         if key in (("sigma",), ("sigmoid",)):
             return "sigma"
+        if len(key) == 1 and key[0].lower() in OPAQUE_FUNCTIONS:  # softmax(z_t) of one z: not written out
+            return key[0].lower()
         if len(key) == 1 and key not in self.quantities:  # \text{ReLU}(z), \mathrm{tanh}(z), \operatorname{relu}
             return NAMED_FUNCTIONS.get(key[0].lower())
         return None
@@ -148,8 +157,8 @@ class NoteModel:
                     u = sp.Dummy("u")
                     return sp.diff(f(u), u, prime).subs(u, arg)
                 return f(arg)
-            if key[0] == name and f == "unknown":
-                raise Unverifiable(f"the function {name} is used but never defined")
+            if f == "unknown" and display(key) == name:  # f(z) with f never defined: any smooth function
+                return activation(name, arg, prime)
         return apply(name, arg, prime)
 
     def by_symbol(self, s: sp.Symbol) -> Quantity:

@@ -20,7 +20,7 @@ from .definitions import (
     resolve_derivatives,
 )
 from .note_model import NoteModel
-from .values import collect_values
+from .values import collect_values, computed_only
 
 PASSES = (
     read_user_aliases,     # front matter and --spec aliases as keys
@@ -36,6 +36,7 @@ PASSES = (
     break_cycles,          # a = σ(o) = σ(h) with o computed from a: the form that is not circular
     find_loss,
     loss_alias,            # an undefined L or E differentiated by parameters is the loss
+    computed_only,         # names worked out from numbers alone: no derivative of theirs is 0
     resolve_derivatives,   # dW_i → dL_1/dW_i + dL_2/dW_i
     collect_values,        # values, majorities, drift, placeholders, exact values
 )

@@ -27,6 +27,9 @@ MAX_EXPAND = 400  # names visited when bringing a definition down to its leaves
 
 _MARKER = re.compile(r"^\W{0,6}(?:[\d.]{1,6}\s{0,2})?(example|exercise|exercice|problem|beispiel|ejemplo|exemple|"
                      r"aufgabe|übung|ejercicio|例|例題|練習|예제|연습|пример|задача)\b\s{0,3}[\w(]{0,6}", re.IGNORECASE)
+# a lettered part of an exercise, "**a)**", "(b)", "Part (c)", at the start of a line: its solution further
+# on, under the same letter, works with that part's definitions
+_PART = re.compile(r"^[-*+]?\s{0,3}[*_]{0,2}(?:part\s{1,2})?\(?([a-h])\)[*_:.]{0,3}(?:\s|$)", re.IGNORECASE)
 
 
 @dataclass
@@ -37,6 +40,7 @@ class Scope:
     redefined: tuple | None = None  # (name, line of its earlier definition) when that opened the scope
     overrides: list = field(default_factory=list)  # (name, line here, line of the earlier definition)
     by_heading: bool = False  # opened by a heading alone: the same example may go on in it
+    label: str | None = None  # the letter of the exercise part it is ("a" for "**a)**")
     later: list[Statement] = field(default_factory=list)  # definitions given further on in the same example
 
     @property
@@ -48,9 +52,9 @@ class Scope:
 
 
 def boundary_lines(note) -> set[int]:
-    """Lines that open a new part of the note: headings, and lines such as "Example 2" or
-    "Exercise 3.1"."""
-    out = heading_lines(note)
+    """Lines that open a new part of the note: headings, lines such as "Example 2" or
+    "Exercise 3.1", and the lettered parts of an exercise ("**b)** $y = …$")."""
+    out = heading_lines(note) | set(part_labels(note))
     formula_lines = {f.line for f in note.formulas}
     n = len(note.line_starts)
     for line in range(1, n + 1):
@@ -63,6 +67,18 @@ def boundary_lines(note) -> set[int]:
         if _MARKER.match(stripped):
             out.add(line)
     return out
+
+
+def part_labels(note) -> dict[int, str]:
+    """line -> letter of the lines that start a lettered part of an exercise, "**a)**" or "(b)", when the
+    note letters at least two parts so (a lone "a)" is more likely prose)."""
+    out: dict[int, str] = {}
+    for line in range(1, len(note.line_starts) + 1):
+        text = note.line_text(line)
+        m = _PART.match(text.strip()) if len(text) <= 300 else None
+        if m:
+            out[line] = m.group(1).lower()
+    return out if len(set(out.values())) >= 2 else {}
 
 
 def heading_lines(note) -> set[int]:
@@ -117,6 +133,8 @@ def partition(note, stmts: list[Statement]) -> list[Scope]:
     """The note's statements, in order, split into scopes, each with what it inherits."""
     marks = sorted(boundary_lines(note))
     headings = heading_lines(note)
+    labels = part_labels(note)
+    label = None
     by_heading = False
     scopes: list[Scope] = [Scope(1)]
     values: dict = {}
@@ -140,6 +158,7 @@ def partition(note, stmts: list[Statement]) -> list[Scope]:
         while mark_i < len(marks) and marks[mark_i] <= line:
             by_heading = by_heading and marks[mark_i] in headings and _MARKER.match(
                 note.line_text(marks[mark_i]).strip().lstrip("#>*_ \t")) is None
+            label = labels.get(marks[mark_i])
             mark_i += 1
             fresh = True
         d = defined_name(st)
@@ -157,13 +176,15 @@ def partition(note, stmts: list[Statement]) -> list[Scope]:
         if fresh and scopes[-1].statements and not st.anchored and len(scopes) < MAX_SCOPES:
             moved = _values_before(scopes[-1], line) if d is not None and d[1] is not None else []
             scopes.append(Scope(moved[0].formula.line if moved else line, moved, redefined=redefined,
-                                by_heading=by_heading and not moved))
+                                by_heading=by_heading and not moved, label=label))
             values, defs, value_line, def_line = {}, {}, {}, {}
             for m in moved:
                 dm = defined_name(m)
                 if dm is not None and dm[1] is not None:
                     values.setdefault(dm[0], dm[1])
                     value_line.setdefault(dm[0], m.formula.line)
+        elif fresh and not scopes[-1].statements:
+            scopes[-1].label = label
         redefined = None
         scopes[-1].statements.append(st)
         if d is not None:
@@ -272,6 +293,15 @@ def _functions(node) -> frozenset:
     return frozenset(out)
 
 
+def _earlier(scopes: list[Scope], k: int) -> list[Scope]:
+    """The parts before the k-th, the nearest first; a lettered part's question (the part of the same
+    letter before it) comes before any other: the solution of b) works with b)'s definitions."""
+    before = list(reversed(scopes[:k]))
+    label = scopes[k].label
+    same = [s for s in before if label is not None and s.label == label][-1:]
+    return same + [s for s in before if s not in same]
+
+
 def _inherit(scopes: list[Scope]) -> None:
     """Each scope inherits the defining statements of earlier scopes for the names it does not
     give again (the latest earlier one wins). A name it defines again in a way that comes down to
@@ -285,7 +315,9 @@ def _inherit(scopes: list[Scope]) -> None:
             here = {**merged, **{key: names for key, (_v, names, _l, _f) in own.items() if names is not None}}
             taken = set()
             for key, (value, names, line, funcs) in own.items():
-                if value is not None or key not in merged or names is None and not scope.by_heading:
+                if scope.label is not None and names is not None:
+                    taken.add(key)  # a lettered part of an exercise gives its own y
+                elif value is not None or key not in merged or names is None and not scope.by_heading:
                     taken.add(key)  # (a name worked out from numbers under a new heading keeps its definition)
                 elif names is None:
                     continue
@@ -293,11 +325,11 @@ def _inherit(scopes: list[Scope]) -> None:
                     taken.add(key)  # h = max(0, w₁x) under its own heading after h = σ(w₁x)
                     scope.overrides.append((key, line, lines[key]))
                 elif not _leaves(names, here) <= _leaves(merged[key], merged):
-                    taken.add(key)
-                    if scope.redefined is None or scope.redefined[0] != key:
+                    taken.add(key)  # (a lettered part of an exercise gives its own y: nothing to warn of)
+                    if (scope.redefined is None or scope.redefined[0] != key) and scope.label is None:
                         scope.overrides.append((key, line, lines[key]))
             inherited: list[list[Statement]] = []
-            for earlier in reversed(scopes[:k]):
+            for earlier in _earlier(scopes, k):
                 part: list[Statement] = []
                 got: set = set()
                 for st in earlier.statements:

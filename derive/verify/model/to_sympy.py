@@ -3,6 +3,7 @@ are functions). Built node by node from our own tree: note text never reaches sy
 
 from __future__ import annotations
 
+import zlib
 from typing import Protocol
 
 import sympy as sp
@@ -44,6 +45,43 @@ class PDv(Dv):
     """∂(of)/∂(wrt): where wrt appears in of's own definition, the partial derivative of that
     definition (the other arguments held fixed, as ∂o_2/∂W_i = x_1 in an unrolled RNN); elsewhere
     the same as the total derivative."""
+
+
+class Activation(sp.Function):
+    """f(x), f'(x), … for a function the note applies without defining it (f, g, f^(L)): any smooth function.
+    Arguments (which function, how many times differentiated, x); the function's name is kept in NAMES."""
+
+    nargs = 3
+
+    def fdiff(self, argindex=3):
+        if argindex != 3:
+            return sp.Integer(0)
+        k, n, x = self.args
+        return Activation(k, n + 1, x)
+
+
+ACTIVATION_NAMES: dict[int, str] = {}
+
+
+def activation(name: str, arg: sp.Expr, prime: int = 0) -> sp.Expr:
+    """The note's undefined function `name` applied to arg (differentiated `prime` times). The same name
+    is always the same function, in every note and process (its number is a checksum of the name)."""
+    k = zlib.crc32(name.encode("utf-8")) % 100_003
+    ACTIVATION_NAMES[k] = name
+    if _is_matrix(arg):
+        return arg.applyfunc(lambda e: activation(name, e, prime))
+    return Activation(sp.Integer(k), sp.Integer(prime), arg)
+
+
+def as_known(expr: sp.Expr, fn: str) -> sp.Expr:
+    """expr with every undefined function taken to be `fn` (sigma or tanh): a claim that holds then holds
+    for that activation only."""
+    u = sp.Dummy("u")
+
+    def known(k, n, x):
+        return sp.diff(_FUNCS[fn](u), u, int(n)).subs(u, x) if int(n) else _FUNCS[fn](x)
+
+    return expr.replace(lambda e: isinstance(e, Activation), lambda e: known(*e.args))
 
 
 class Scope(Protocol):
@@ -237,6 +275,10 @@ def _call(f, paren: Paren, scope: Scope) -> sp.Expr:
         raise Unverifiable("a function of several arguments")
     arg = to_sympy(paren.items[0], scope)
     if isinstance(f, Func):
+        if f.label.startswith("("):  # f'^{(L)}(z): the activation of layer L, a name of its own
+            named = scope.function(Ref((f.name, f"^{f.label}"), f"{f.name}^{{{f.label}}}"))
+            if named is not None:
+                return scope.call(named, arg, f.prime)
         return scope.call(f.name, arg, f.prime)
     return scope.call(scope.function(f), arg, 0)
 

@@ -51,7 +51,6 @@ def collect_values(model) -> None:
     results = _results(model)
     model.claimed = _claimed(model)
     _numeric_definitions(model)
-    _computed_only(model)
     seen = _seen(model, results)
     _choose(model, seen)
     model.exact = exact_values(model)
@@ -64,7 +63,7 @@ def collect_values(model) -> None:
     model.findings.sort(key=lambda f: f.line)
 
 
-def _computed_only(model) -> None:
+def computed_only(model) -> None:
     """Names the note works out from numbers alone (L = (0 − 0.4694)² with no L = … in names): what
     they depend on is not written, so no derivative of theirs may be taken as 0."""
     for st in model.statements:
@@ -221,6 +220,10 @@ def _choose(model, seen: list[Seen]) -> None:
             if id(s) in swapped:
                 continue  # two leaves exchanged: the substitution's own verdict says which
             where = sorted({x.line for x in by_key[s.key] if x.value == chosen[s.key]})
+            if line in where:  # blue circles (t = 1) and red stars (t = 0): cases on one line, not a conflict
+                if all(x.line == line for x in by_key[s.key]):
+                    model.values.pop(s.key, None)
+                continue
             lines = f"line{'s' if len(where) > 1 else ''} {', '.join(map(str, where))}"
             if s.listed or context is None:
                 model.findings.append(Finding(line, "wrong", f"{display(s.key)} = {_num(s.value)} here, but "

@@ -127,6 +127,7 @@ def statements(note: Note) -> tuple[list[Statement], list[Unreadable], list[Form
             rows[index] = with_relations[0]
             open_chain = bool(chains) and chains[-1].trailing
     out = [st for st in out if not _loop_start(note, st)]
+    out = _denoted(note, out, remarks)
     _unranged_templates(out)
     out = instantiate(out, _instance)
     _layer_labels(out)
@@ -135,6 +136,32 @@ def statements(note: Note) -> tuple[list[Statement], list[Unreadable], list[Form
     for st in out:  # a + b + \dots + z: written out where the pattern is plain
         st.members = [Member(fill_all(m.node), m.start, m.end) for m in st.members]
     return out, bad, remarks
+
+
+_DENOTE = re.compile(r"\b(?:denot\w*|write|call|abbreviat\w*|rename|notons|notamos)\b[^.;]*\bas\W{0,6}$",
+                     re.IGNORECASE)
+
+
+def _denoted(note: Note, stmts: list[Statement], remarks: list) -> list[Statement]:
+    """"denote h = f(W h + b) as h = f(uv)": the first is the old notation restated, the second a shorthand
+    that stands for it from here on; the restatement is not read as a definition of its own."""
+    drop: set[int] = set()
+    for k, st in enumerate(stmts):
+        f = st.formula
+        if not st.members or not isinstance(st.members[0].node, Ref):
+            continue
+        start = note.line_starts[f.line - 1]  # (in running text, kramdown's $$ too)
+        if not _DENOTE.search(note.text[start: f.start].rstrip("$\\(*_ ")):
+            continue
+        for j in range(k - 1, -1, -1):
+            before = stmts[j]
+            if before.formula.line != f.line:
+                break
+            if before.members and before.members[0].node == st.members[0].node:
+                drop.add(j)
+                remarks.append(before.formula)
+                break
+    return [st for j, st in enumerate(stmts) if j not in drop]
 
 
 _LOOP = re.compile(r"\b(?:for|from)\s*\(?\s*$", re.IGNORECASE)
@@ -241,7 +268,9 @@ def _layer_labels(stmts: list[Statement]) -> None:
             for r in refs(m.node):
                 if r.power is not None and r.tokens:
                     powers.setdefault(_base(r), set()).add(r.power)
-    labelled = {b for b, ps in powers.items() if len(ps) > 1}
+    # a letter the note defines on its own (u = 2x − 3, then y = u³ and 3u²) is a quantity: its powers are powers
+    bare = {r.tokens for st in stmts if st.members and isinstance(r := st.members[0].node, Ref) and r.power is None}
+    labelled = {b for b, ps in powers.items() if len(ps) > 1 and (b,) not in bare}
     if not labelled:
         return
 

@@ -474,6 +474,9 @@ def _superscript(base, script):  # noqa: C901 - a power, a label, a transpose or
         return Op("T", (labelled,)) if transposed else labelled
     if label is not None and isinstance(base, Func) and isinstance(node, Paren) and not base.label:
         return Func(base.name, base.prime, label)  # f'^{(L-1)}: the activation of layer L-1
+    if isinstance(base, Func) and not base.label and isinstance(node, Paren) and len(node.items) == 1 \
+            and isinstance(item := node.items[0], (Num, Ref)):  # f'^{(L)}: the activation of layer L
+        return Func(base.name, base.prime, "(" + (item.text if isinstance(item, Num) else "".join(item.key)) + ")")
     if isinstance(base, Ref) and base.tokens == ("e",):
         return Exp(node)
     if isinstance(base, Ref) and base.tokens == ("sigma",) and isinstance(node, Num):
