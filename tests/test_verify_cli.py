@@ -111,7 +111,8 @@ def test_aliases_from_a_spec(tmp_path, capsys):
     spec.write_text('[aliases]\nw41 = "w_a"\n')
     code, out, _ = run(capsys, "verify", note, "--spec", spec, "--json")
     claims = json.loads(out)["notes"][0]["claims"]
-    assert code == 0 and [c["status"] for c in claims] == ["correct"]
+    assert code == 0 and [c["status"] for c in claims] == ["definition", "correct"]
+    assert claims[0]["line"] == 1 and "definition of z" in claims[0]["message"]  # what the verdict rests on
 
 
 @pytest.mark.parametrize("content", ["", "no maths at all\n", "$$\n", "$$x = $$"])
@@ -180,7 +181,9 @@ def test_coverage_in_json_per_note_and_in_total(capsys):
     for note in data["notes"]:
         assert {"coverage", "formulas_found", "formulas_checked", "claims_checked"} <= set(note)
         assert note["coverage"] == round(note["formulas_checked"] / note["formulas_found"], 4)
-        assert note["claims_checked"] == sum(1 for c in note["claims"] if c["status"] != "unverifiable")
+        verdicts = [c for c in note["claims"] if c["status"] != "definition"]  # (a definition is no verdict)
+        assert note["claims_checked"] == sum(1 for c in verdicts if c["status"] != "unverifiable")
+        assert note["definitions_read"] == len(note["claims"]) - len(verdicts)
     total = data["total"]
     assert total["notes"] == 2 and total["nothing_checked"] == []
     assert total["formulas_found"] == sum(n["formulas_found"] for n in data["notes"])

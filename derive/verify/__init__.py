@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..errors import NoteError
 from .judge.claims import Checker
+from .judge.readings import Reading, definitions_read
 from .judge.verdict import Stage, Status, Verdict
 from .model.passes import build_model
 from .model.scopes import partition
@@ -76,6 +77,7 @@ def _verify_text(path: str, text: str, aliases: dict[str, str] | None, assignmen
     aliases.update({str(k): str(v) for k, v in (note.front_matter.get("aliases") or {}).items()})
     stmts, unreadable, remarks = statements(note)
     verdicts: list[Verdict] = []
+    read: list[Reading] = []  # the definitions and values each part's model was built from
     read_lines: set[int] = set()
     readings: set[str] = {n for st in stmts for n in st.notes if n.startswith("read ")}
     for scope in partition(note, stmts):  # each example judged with its own names and values
@@ -91,6 +93,7 @@ def _verify_text(path: str, text: str, aliases: dict[str, str] | None, assignmen
             verdicts.extend(got)
             if not got or any(v.status != Status.UNVERIFIABLE for v in got):
                 read_lines.update(_lines(st))
+        read.extend(definitions_read(scope.statements, model, note.text))
         if assignment:
             verdicts.extend(_against(model, scope.lines, assignment, note))
         again = [(scope.redefined[0], scope.first_line, scope.redefined[1])] if scope.redefined else []
@@ -116,7 +119,8 @@ def _verify_text(path: str, text: str, aliases: dict[str, str] | None, assignmen
     given_id = note.front_matter.get("id")
     return NoteReport(path, verdicts, len(checked | unverifiable_lines), len(checked), len(remark_only),
                       sorted(readings), note.text,
-                      student_id=str(given_id) if isinstance(given_id, (str, int)) else None)
+                      student_id=str(given_id) if isinstance(given_id, (str, int)) else None,
+                      definitions=_unjudged(read, verdicts))
 
 
 def verify_file(path: str | Path, aliases: dict[str, str] | None = None) -> NoteReport:
@@ -132,6 +136,13 @@ def verify_file(path: str | Path, aliases: dict[str, str] | None = None) -> Note
     except UnicodeDecodeError as e:
         raise NoteError(str(path), f"not UTF-8 text (byte {e.start})") from None
     return verify_text(str(path), text.replace("\r\n", "\n"), aliases)
+
+
+def _unjudged(read: list[Reading], verdicts: list[Verdict]) -> list[Reading]:
+    """Each reading once, in the note's order, where no verdict already stands at the same place."""
+    judged = {(v.line, v.col) for v in verdicts}
+    out = {(r.line, r.col): r for r in read if (r.line, r.col) not in judged}
+    return [out[k] for k in sorted(out)]
 
 
 def _lines(st: Statement) -> set[int]:

@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..output.marker import MARKER, mark
+from .judge.readings import Reading
 from .judge.verdict import Stage, Status, Verdict
 from .read.segment import locate
 
@@ -35,6 +36,7 @@ class NoteReport:
     formulas_checked: int | None = None
     cells: list[tuple[int, int]] = field(default_factory=list)  # notebook: (first line, cell number)
     student_id: str | None = None  # the front matter's id:, when the note has one
+    definitions: list[Reading] = field(default_factory=list)  # lines read as definitions or given values
 
     @property
     def summary(self) -> dict[str, int]:
@@ -148,14 +150,15 @@ def to_text(reports: list[NoteReport], errors: list[tuple[str, str]], verbose: b
     out = []
     for r in reports:
         out.extend(_wrap(summary_line(r), "", "    "))
-        for v in r.verdicts:
-            if v.status == Status.CORRECT and not verbose:
-                continue
-            where = f"{v.line:>4}:{v.col:<4}" if not r.cells else f"{r.locate(v.line):<9}"
-            head = f"  {where} {MARKS[v.status]:<5} "
+        shown = [(v.line, v.col, MARKS[v.status], v) for v in r.verdicts if v.status != Status.CORRECT or verbose]
+        if verbose:  # how the note was read, with the verdicts
+            shown += [(d.line, d.col, "def", d) for d in r.definitions]
+        for line, col, tag, v in sorted(shown, key=lambda x: (x[0], x[1])):
+            where = f"{line:>4}:{col:<4}" if not r.cells else f"{r.locate(line):<9}"
+            head = f"  {where} {tag:<5} "
             out.append(head + _clip(v.source, WIDTH - len(head)))
             out.extend(_wrap(v.message, " " * 13, " " * 13))
-            if v.expected:
+            if getattr(v, "expected", None):
                 out.extend(_wrap(f"expected {v.expected}", " " * 13, " " * 15))
         for reading in r.readings:
             out.extend(_wrap(f"note: {reading}", "  ", "        "))
@@ -207,6 +210,12 @@ def to_json(reports: list[NoteReport], errors: list[tuple[str, str]]) -> dict:
                            "expected": v.expected, "message": v.message, "stage": v.stage})
             if r.cells:
                 claims[-1]["position"] = r.locate(v.line)
+        for d in r.definitions:  # not verdicts: what the verdicts rest on (no summary counts them)
+            claims.append({"line": d.line, "column": d.col, "status": "definition", "source": d.source,
+                           "expected": None, "message": d.message, "stage": Stage.DEFINITIONS})
+            if r.cells:
+                claims[-1]["position"] = r.locate(d.line)
+        claims.sort(key=lambda c: (c["line"], c["column"]))
         notes.append({
             "path": r.path,
             "claims": claims,
@@ -220,6 +229,7 @@ def to_json(reports: list[NoteReport], errors: list[tuple[str, str]]) -> dict:
             "checked_lines": r.checked_lines,
             "share_checked": round(r.share_checked, 4),
             "readings": r.readings,
+            "definitions_read": len(r.definitions),
         })
     found = sum(r.found for r in reports)
     checked = sum(r.checked for r in reports)
