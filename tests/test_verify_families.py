@@ -129,3 +129,13 @@ def test_a_named_function_a_function_not_written_out_and_a_shorthand():
     assert wrong_lines(report) == []
     assert (7, "correct") in got and (15, "correct") in got
     assert (11, "unverifiable") in got
+
+
+def test_a_network_drawn_as_a_mermaid_chart():
+    report, got = verdicts("mermaid_chart.md")
+    # the edges define s = v·x + c, h = σ(s), r = u·h + d, ŷ = σ(r) (y_hat is ŷ); with L = ½(ŷ − y)²:
+    # dL/du = (ŷ − y)ŷ(1 − ŷ)h, dL/dv = (ŷ − y)ŷ(1 − ŷ)u·h(1 − h)·x (line 15 drops x), dL/dc has no x (line 17
+    # adds one)
+    assert wrong_lines(report) == [15, 17]
+    assert (13, "correct") in got
+    assert any(d.line == 5 and "definition of s" in d.message for d in report.definitions)

@@ -12,7 +12,6 @@ Definitions, value lists and remarks are read, not judged.
 from __future__ import annotations
 
 import random
-import re
 
 import mpmath
 import sympy as sp
@@ -22,23 +21,21 @@ from ...document.printing import TeacherText
 from ..model.calculus import Calculus, fill_in
 from ..model.evaluate import PRECISION
 from ..model.note_model import NoteModel, orphans
-from ..model.to_sympy import ACTIVATION_NAMES, Activation, Dv, Iverson, PDv, Unverifiable, as_known, to_sympy
+from ..model.to_sympy import ACTIVATION_NAMES, Dv, Iverson, PDv, Unverifiable, to_sympy
 from ..read.budget import TimeLimit, time_limit
 from ..read.ir import Declare, Exp, Juxt, Member, Op, Paren, Ref, refs
 from ..read.names import display
 from ..read.statements import Statement, as_number, is_numeric
+from .cases import at_note_values, leaf_values, only_for_known, stand_ins, under_condition
 from .diagnose import diagnose, diagnose_update, fix_one_factor, named_derivative, sigmoid_form
 from .numeric_claims import judge_numbers
 from .structure import review
-from .verdict import Stage, Verdict, correct, unverifiable, warning, wrong
+from .verdict import Stage, Verdict, correct, unverifiable, wrong
 
 TIME_LIMIT = 2.0   # seconds per claim
 POINTS = 3         # random points for a symbolic identity
 PIECEWISE = (sp.Heaviside, sp.Max, sp.Min, Iverson)  # functions whose identities random points may not see
 TOLERANCE = mpmath.mpf("1e-25")
-_CONDITION = re.compile(r"\b(?:if|when|whenever|suppose|assume|si|cuando|wenn|falls|если|когда)\b|如果|若|場合|경우",
-                        re.IGNORECASE)
-_INEQUALITY = re.compile(r"<|>|\\[lg]eq?(?![a-zA-Z])|\\[lg]t(?![a-zA-Z])|≤|≥")
 
 
 class Checker:
@@ -110,13 +107,15 @@ class Checker:
             q = self.model.resolve(a)
             if q is not None and q.definition is None:
                 return None  # a value given, not a claim
+        if leaf_values(self, a, b):
+            return None  # [θ1 θ2; θ3 θ4] = [0.19 0.55; 0.33 0.16]: values given, entry by entry
         if i == 0 and isinstance(a, Ref) and self._steps_from_own_value(a, b):
             return None  # w₂ = −1.0 − 1.0 × 0.1455: the new w₂, its arithmetic judged in the next link
         if _is_dependency(b, st, self.model):
             return self._dependency(st, b)
         if isinstance(a, Ref) and _mentions_self(a, b, self.model):
             return self._update(a, b)
-        if (is_numeric(b) or is_numeric(a)) and self._under_condition(st):
+        if (is_numeric(b) or is_numeric(a)) and under_condition(self, st):
             raise Unverifiable("stated under a condition written before it on the line (if … < …), not at the "
                                "note's values")
         if is_numeric(b) and not self._names_e(b):
@@ -126,12 +125,6 @@ class Checker:
             return self._numeric(b, a, None, st)
         subject = st.subject.node if st.subject is not None else None
         return self._symbolic(a, b, rel, subject if subject is not None and not is_numeric(subject) else None)
-
-    def _under_condition(self, st: Statement) -> bool:
-        """The line says "if z₁ < 0, then …" before the formula: a case, not the note's own values."""
-        f = st.formula
-        before = self.text[self.text.rfind("\n", 0, f.start) + 1: f.start]
-        return bool(_CONDITION.search(before) and _INEQUALITY.search(before))
 
     def _steps_from_own_value(self, a: Ref, b) -> bool:
         """b starts from the value a has and adds or takes something away: an update written in numbers."""
@@ -195,51 +188,17 @@ class Checker:
             fixed = fix_one_factor(self, rs, a, b)
             if fixed:
                 return wrong(Stage.POINTS, fixed, self.text_of(self.named(es)))
-        xa, xb = self.expand(ra), self.expand(rb)
-        if xa.has(Activation) or xb.has(Activation):  # f'(z) = f(z)(1 − f(z)) with f never defined
-            for fn, name in (("sigma", "the sigmoid σ"), ("tanh", "tanh")):
-                if self.equal(as_known(xa, fn), as_known(xb, fn)):
-                    f = sorted({ACTIVATION_NAMES.get(int(a.args[0]), "f")
-                                for a in xa.atoms(Activation) | xb.atoms(Activation)})[0]
-                    return warning(Stage.POINTS, f"holds when {f} is {name}, but the note does not define {f}")
-        stand_ins = self._stand_ins(ra, rb)
-        if stand_ins:  # σ'(z₁) with z₁ given only as 0.5 (= w₁x there): compared at the note's values
-            return self._at_note_values(ra, rb, ea, stand_ins)
+        known = only_for_known(self, ra, rb)  # f'(z) = f(z)(1 − f(z)) with f never defined
+        if known is not None:
+            return known
+        names = stand_ins(self, ra, rb)
+        if names:  # σ'(z₁) with z₁ given only as 0.5 (= w₁x there): compared at the note's values
+            return at_note_values(self, ra, rb, ea, names)
         if self.kink:
             return wrong(Stage.NOTE_VALUES, "equal only where every ReLU or max passes its input on; at the note's "
                                             "own values a unit is off and the two sides differ", self.shown(ea))
         reason = diagnose(self, ea, eb, ra, rb, (a, b))
         return wrong(Stage.POINTS, reason, self.shown(ea))
-
-    def _stand_ins(self, ra: sp.Expr, rb: sp.Expr) -> list[str]:
-        """Names in the claim that the note gives only as a number and that no definition reads
-        (z₁ = 0.5 in a list of values, σ'(z₁) where h = σ(w₁x)): the claim may mean the expression that
-        number was worked out from, so it is not a function of the inputs to compare at random points."""
-        model = self.model
-        read = set()
-        for q in model.quantities.values():
-            if q.definition is not None:
-                read |= q.definition.free_symbols
-        by_symbol = model.by_symbol_map()
-        out = []
-        for s in sorted(self.expand(ra).free_symbols | self.expand(rb).free_symbols, key=str):
-            q = by_symbol.get(s)
-            if q is not None and q.definition is None and q.key in model.values and s not in read:
-                out.append(self.printer_names.get(s, str(s)))
-        return out
-
-    def _at_note_values(self, ra, rb, ea, stand_ins: list[str]):
-        names = ", ".join(stand_ins)
-        why = f"{names} is given only as a number, so the two sides are compared at the note's own values"
-        try:
-            with mpmath.workdps(PRECISION):
-                x, y = self.calc.value(ra, self.model.exact), self.calc.value(rb, self.model.exact)
-        except (Unverifiable, ZeroDivisionError, ValueError, TypeError):
-            raise Unverifiable(f"{names} is given only as a number and the note's values do not settle the "
-                               "claim") from None
-        if abs(x - y) > TOLERANCE * max(1, abs(x), abs(y)):
-            return wrong(Stage.NOTE_VALUES, f"the two sides differ ({why})", self.shown(ea))
-        return correct(Stage.NOTE_VALUES, f"equal ({why})")
 
     def _placeholder(self, e: sp.Expr) -> sp.Symbol | None:
         """`S(x)(1 - S(x))`, x tied to nothing (or to the input vector): x is a placeholder for the

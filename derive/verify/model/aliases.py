@@ -10,7 +10,7 @@ from ...algebra import Sigmoid
 from ..read.align import align, normalize
 from ..read.ir import FUNCTIONISH, Deriv, Juxt, Op, Paren, Ref, factors, refs
 from ..read.names import display
-from ..read.statements import is_numeric
+from ..read.statements import as_number, is_numeric
 from .definitions import convert_definitions
 from .note_model import Finding, alias, definition_form, orphans
 from .to_sympy import Unverifiable, to_sympy
@@ -34,7 +34,12 @@ def infer_aliases(model) -> None:
 
 def _one_apart(a: str, b: str) -> bool:
     """b is a with one character left out (ao_o1 and a_o1, ao1 and a_o1)."""
-    return len(a) == len(b) + 1 and any(a[:i] + a[i + 1:] == b for i in range(len(a)))
+    return len(a) == len(b) + 1 and any(a[:i] + a[i + 1:] == b and not _in_number(a, i) for i in range(len(a)))
+
+
+def _in_number(a: str, i: int) -> bool:
+    """The character left out is a digit of a longer number (x_5_11 is not x_5_1 with a slip: another index)."""
+    return a[i].isdigit() and (i > 0 and a[i - 1].isdigit() or i + 1 < len(a) and a[i + 1].isdigit())
 
 
 def _slips(model) -> None:
@@ -43,9 +48,13 @@ def _slips(model) -> None:
     reported as a warning on every line it is used."""
     lonely = orphans(model)
     known = {k: "_".join(k) for k, q in model.quantities.items() if k not in lonely and len(k) <= 3}
+    given = {st.members[0].node.key for st in model.statements  # x_{5,11} = 0.5: a name of its own
+             if len(st.members) == 2 and isinstance(st.members[0].node, Ref)
+             and as_number(st.members[1].node) is not None}
     for key in sorted(lonely):
         spelled = "_".join(key)
-        if len(spelled) < 3 or key not in model.quantities or model.quantities[key].definition is not None:
+        if len(spelled) < 3 or key not in model.quantities or model.quantities[key].definition is not None \
+                or key in given:
             continue
         hits = [k for k, other in known.items() if spelled.replace("_", "") == other.replace("_", "")]
         if not hits:  # ao1 is a_o1 without its underscore before it is o1 with a stray a

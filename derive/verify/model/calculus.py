@@ -89,11 +89,20 @@ class Calculus:
         adj = self._adjoint(of, env)
         if wrt not in adj:
             self._not_hidden(of, wrt)
-            blank = sorted((s for s in self.expand(of).free_symbols if s not in env), key=str)
+            defs = self.model.by_symbol_map()
+            blank = sorted((s for s in self._reach(of) if s not in env
+                            and (s not in defs or defs[s].definition is None)), key=str)
             if blank:  # L = (y − a^(L))² with a^(L) given nothing: its tie to z is not written
                 raise Unverifiable(f"{self._name(blank[0])} has neither a value nor a definition here, so "
                                    f"whether {self._name(of)} depends on {self._name(wrt)} is not known")
         return adj.get(wrt, mpmath.mpf(0))
+
+    def _reach(self, of: sp.Expr) -> frozenset:
+        """Every symbol `of` is computed from, by a walk over the definitions (nothing expanded), once."""
+        key = ("reach", of)
+        if key not in self._below:
+            self._below[key] = frozenset(self.model.upstream(of.free_symbols))
+        return self._below[key]
 
     def _name(self, expr: sp.Expr) -> str:
         q = self.model.by_symbol_map().get(expr)
@@ -103,8 +112,7 @@ class Calculus:
         """Raises Unverifiable when `of` does not depend on wrt only because a name on the way is worked
         out from numbers (ŷ = σ(0.4172) for ∂L/∂z with L = (y − ŷ)²): what that name depends on is not
         written, so the derivative is not known to be 0."""
-        held = self.expand(of, keep={wrt} | self.model.computed_only)
-        unknown = sorted(held.free_symbols & self.model.computed_only - {wrt}, key=str)
+        unknown = sorted(self._reach(of) & self.model.computed_only - {wrt}, key=str)
         if unknown:
             q = self.model.by_symbol_map().get(unknown[0])
             name = display(q.key) if q is not None else str(unknown[0])

@@ -325,8 +325,10 @@ def _inherit(scopes: list[Scope]) -> None:
                     taken.add(key)  # h = max(0, w₁x) under its own heading after h = σ(w₁x)
                     scope.overrides.append((key, line, lines[key]))
                 elif not _leaves(names, here) <= _leaves(merged[key], merged):
-                    taken.add(key)  # (a lettered part of an exercise gives its own y: nothing to warn of)
-                    if (scope.redefined is None or scope.redefined[0] != key) and scope.label is None:
+                    taken.add(key)  # (a lettered part of an exercise gives its own y, and L = ½(ŷ − y)² written
+                    # again over a new ŷ is the same formula: nothing to warn of)
+                    if (scope.redefined is None or scope.redefined[0] != key) and scope.label is None \
+                            and names != merged[key]:
                         scope.overrides.append((key, line, lines[key]))
             inherited: list[list[Statement]] = []
             for earlier in _earlier(scopes, k):

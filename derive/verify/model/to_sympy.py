@@ -240,6 +240,19 @@ def _juxt(node: Juxt, scope: Scope) -> sp.Expr:
     left, right = node.left, node.right
     if isinstance(left, Deriv) and left.of is None:  # d/dx (expr)
         return derivative(PDv if left.partial else Dv, to_sympy(right, scope), to_sympy(left.wrt, scope))
+    if isinstance(left, Deriv) and isinstance(left.of, Ref) and isinstance(right, Paren) \
+            and scope.function(left.of) is not None:
+        # ∂f/∂u (h u + b) in a chain rule: the slope of f itself at the bracket, f'(h u + b); the inner
+        # derivative is the factor written after it
+        if len(right.items) != 1 or isinstance(right.items[0], Relation):
+            raise Unverifiable("a function of several arguments")
+        return scope.call(scope.function(left.of), to_sympy(right.items[0], scope), 1)
+    if isinstance(left, Juxt) and isinstance(left.left, Deriv) and left.left.of is None \
+            and not isinstance(left.right, Paren):  # ∂/∂u h u: the operator takes the whole product
+        d = left.left
+        return derivative(PDv if d.partial else Dv, to_sympy(Juxt(left.right, right), scope), to_sympy(d.wrt, scope))
+    if isinstance(left, Juxt) and isinstance(left.right, Deriv) and left.right.of is None:  # ½ ∂/∂u (expr)
+        return _op("*", [_scalar(to_sympy(left.left, scope)), _scalar(_juxt(Juxt(left.right, right), scope))])
     if isinstance(left, Juxt) and isinstance(left.right, (Func, Ref)) and isinstance(right, Paren) \
             and _is_call(left.right, scope):
         return to_sympy(left.left, scope) * _call(left.right, right, scope)

@@ -18,7 +18,7 @@ from pathlib import PurePath
 import yaml
 
 from ...errors import NoteError
-from . import latexdoc, markup, notebook, plaintext
+from . import latexdoc, markup, mermaid, notebook, plaintext
 
 
 def locate(cells: list[tuple[int, int]], line: int) -> str:
@@ -298,14 +298,16 @@ def read_note(path: str, text: str) -> Note:
         skip: list[tuple[int, int]] = [(body_end, len(text))]
         plain_lines: set[int] = set()
         math_fences: list[tuple[int, int]] = []
+        charts: set[int] = set()
     else:
         src, body_start = text, _front_matter(note)
-        skip, plain_lines, math_fences = _markdown_blocks(note)
+        skip, plain_lines, math_fences, charts = _markdown_blocks(note)
     spans = [sp for sp in markup.find(src, body_start, skip) if sp.start < len(text)]
     spans += [markup.Span(a, b, "display", (a, b)) for a, b in math_fences]
     src = _decoded_images(src, spans)
     math_spans = [sp.outer for sp in spans]
     bare = [] if fmt == "latex" else _bare_lines(note, src, body_start, math_spans, skip, plain_lines)
+    bare += _chart_edges(note, charts)
     src = _patched(src, [(a, t) for a, _, t in bare if t is not None])
     b = _Builder(note, src)
     for sp in sorted(spans, key=lambda sp: sp.start):
@@ -339,16 +341,28 @@ def _environment(b: _Builder, sp: markup.Span) -> None:
     b.display(start, end, "display")
 
 
-def _markdown_blocks(note: Note) -> tuple[list[tuple[int, int]], set[int], list[tuple[int, int]]]:
+def _chart_edges(note: Note, lines: set[int]) -> list[tuple[int, int, str | None]]:
+    """The edges of ```mermaid flowcharts that define a node, as plain-text definitions (mermaid.py)."""
+    out: list[tuple[int, int, str | None]] = []
+    for n in sorted(lines):
+        found = mermaid.formula(note.line_text(n))
+        if found is not None:
+            start = note.line_starts[n - 1]
+            out.append((start + found[0], start + len(note.line_text(n)), found[1]))
+    return out
+
+
+def _markdown_blocks(note: Note) -> tuple[list[tuple[int, int]], set[int], list[tuple[int, int]], set[int]]:
     """From markdown-it's block structure: the offsets of code to skip when looking for delimiters,
-    the lines of plain code blocks (read for plain-text formulas), and ```math blocks (display maths)."""
+    the lines of plain code blocks (read for plain-text formulas), ```math blocks (display maths) and
+    the lines of ```mermaid charts."""
     blocks = markup.blocks(note.text)
     starts = note.line_starts
 
     def offset(line: int) -> int:
         return starts[line] if line < len(starts) else len(note.text)
 
-    skip, plain, fences = [], set(), []
+    skip, plain, fences, charts = [], set(), [], set()
     for first, end, info in blocks.code:
         if not info and (first >= len(starts) or not note.line_text(first + 1).lstrip().startswith(("```", "~~~"))):
             continue  # an indented block: delimiters in it are still looked for (OCR indents maths)
@@ -358,8 +372,10 @@ def _markdown_blocks(note: Note) -> tuple[list[tuple[int, int]], set[int], list[
             fences.append((offset(first + 1), max(offset(first + 1), offset(end - 1) - 1)))
         elif word in _PLAIN_FENCES:
             plain.update(range(first + 2, end))
+        elif word == "mermaid":
+            charts.update(range(first + 2, end))
     note.headings = [(line + 1, level, note.line_text(line + 1).strip("# \t")) for line, level, _ in blocks.headings]
-    return skip, plain, fences
+    return skip, plain, fences, charts
 
 
 def _decoded_images(src: str, spans: list[markup.Span]) -> str:

@@ -360,7 +360,7 @@ def _template(chains: list[Chain]) -> tuple[Chain, tuple[str, list[int]]] | None
     return None
 
 
-MAX_INSTANCES = 64  # a formula written for a range, `(i = 1, \\dots, 100000)`, is checked on its first values
+MAX_INSTANCES = 1000  # a formula written for a range, `(i = 1, \\dots, 100000)`, is checked on its first values
 
 
 def _bounded(ranges: tuple[tuple[str, int, int], ...]) -> list[tuple[str, list[int]]]:

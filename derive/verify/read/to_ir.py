@@ -440,6 +440,8 @@ def _subscript(base, script):
     if isinstance(base, Ref):
         if base.tokens == ("e",):
             raise Unsupported("a subscript on e")
+        if sub == ("hat",) and not base.hat:  # y_hat, as plain text and code write ŷ
+            return Ref(base.tokens, f"\\hat{{{base.tex}}}", True, base.power)
         sep = "," if isinstance(_needed(script), Paren) and len(sub) > 1 else " "
         return Ref(_merge(base.tokens, sub), f"{base.tex}_{{{sep.join(sub)}}}", base.hat, base.power)
     if isinstance(base, Differential) and isinstance(base.of, Ref):
