@@ -139,3 +139,11 @@ def test_a_network_drawn_as_a_mermaid_chart():
     assert wrong_lines(report) == [15, 17]
     assert (13, "correct") in got
     assert any(d.line == 5 and "definition of s" in d.message for d in report.definitions)
+
+
+def test_a_new_value_written_with_a_plus_and_the_values_after_training():
+    report, got = verdicts("plus_updates.md")
+    # ŷ = 0.5·2 = 1, L = (3 − 1)² = 4, ∂L/∂w = −2(3 − 1)·2 = −8, w⁺ = 0.5 − 0.1·(−8) = 1.3: w^{+} and w^+ are the
+    # new w, and 0.5 + 0.8 is 1.3, not 1.4; w = 1.5 after training is a value of its own, not a conflict with 0.5
+    assert wrong_lines(report) == [13]
+    assert (11, "correct") in got and not any(v.line == 17 for v in report.verdicts)

@@ -10,12 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from derive.verify import verify_file
+from derive.verify import verify_text
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENTS = sorted(p for p in (ROOT / "output" / "docs").glob("*.md") if p.name != "README.md") + \
     sorted((ROOT / "output" / "handouts").glob("*-answers.md"))
 CHECKED_SHARE = 0.95
+# what is checked here is the verdicts, not the speed (benchmarks/README.md has that): a generous time limit,
+# so that a busy machine cannot turn the largest document (lenet) into "took too long"
+LIMIT = 900
 
 
 def test_the_gallery_has_documents_of_every_kind():
@@ -25,7 +28,7 @@ def test_the_gallery_has_documents_of_every_kind():
 
 @pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: p.name)
 def test_gallery_document_verifies(path):
-    report = verify_file(path)
+    report = verify_text(str(path), path.read_text(encoding="utf-8"), limit=LIMIT)
     wrong = [f"{v.line}: {v.source} — {v.message}" for v in report.verdicts if v.status == "wrong"]
     assert not wrong, "\n".join(wrong[:10])
     claims = len(report.verdicts)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+import sympy as sp
+
 from ...algebra import Sigmoid
 from ..read.align import align, normalize
 from ..read.ir import FUNCTIONISH, Deriv, Juxt, Op, Paren, Ref, factors, refs
@@ -130,8 +132,8 @@ def loss_alias(model) -> None:
                         numerators[q.key] += 1
     if model.loss is not None:
         loss_q = model.quantities.get(model.loss)
-    if loss_q is None:
-        return
+    if loss_q is None or loss_q.definition is None or not loss_q.definition.has(sp.Pow, sp.log):
+        return  # (x₃ = f₃(W₃x₂), the last quantity of a note whose loss could not be read, is no loss)
     for key in numerators:
         if key != loss_q.key and len(key) == 1 and key[0].lower() in ("l", "e", "j", "c", "loss", "error", "cost") \
                 and key[0].lower() != loss_q.key[0].lower():  # l beside L is a name of its own

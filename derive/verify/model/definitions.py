@@ -8,6 +8,7 @@ targets or parameters.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import sympy as sp
@@ -227,7 +228,11 @@ def _primed_letters(model: NoteModel) -> list:
 def _function_letter(key) -> bool:
     """f, g, φ, and f^{(L)}: the activation of a layer, named by its letter and the layer's label."""
     return key in FUNCTION_LETTERS or key[:1] in FUNCTION_LETTERS and len(key) > 1 \
+        and all(t.startswith("^(") for t in key[1:]) or _NUMBERED_FUNCTION.fullmatch(key[0]) is not None \
         and all(t.startswith("^(") for t in key[1:])
+
+
+_NUMBERED_FUNCTION = re.compile(r"(?:f|g|phi)\d{1,2}")  # f_1(W_1 x_0): the activation of layer 1
 
 
 def _label(node) -> bool:
@@ -274,9 +279,10 @@ def break_cycles(model: NoteModel) -> None:
     def reaches(expr, target) -> bool:
         return target in model.upstream(expr.free_symbols, limit=MAX_VISITS)
 
+    circling = _on_cycles(model)  # once for the note: a walk per quantity took minutes on a CNN
     for q in sorted((q for q in model.quantities.values() if q.definition is not None and q.forms),
                     key=lambda q: q.def_line or 0):
-        if not reaches(q.definition, q.symbol):
+        if q.symbol not in circling or not reaches(q.definition, q.symbol):
             continue
         for node, line in q.forms:
             try:
@@ -288,6 +294,56 @@ def break_cycles(model: NoteModel) -> None:
                 model.readings[q.key] = f"read {display(q.key)} from its last form on line {line} (the first " \
                                         "goes round in a circle of definitions)"
                 break
+
+
+def _on_cycles(model: NoteModel) -> set:
+    """The symbols of quantities whose definitions lead back to them (Tarjan's strongly connected
+    components, iteratively): a component of more than one, or one that reads itself."""
+    graph = {q.symbol: [s for s in q.definition.free_symbols] for q in model.quantities.values()
+             if q.definition is not None}
+    index: dict = {}
+    low: dict = {}
+    stack: list = []
+    on_stack: set = set()
+    out: set = set()
+    counter = 0
+    for root in graph:
+        if root in index:
+            continue
+        work = [(root, iter(graph.get(root, ())))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            v, children = work[-1]
+            for w in children:
+                if w not in graph:
+                    continue
+                if w not in index:
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on_stack.add(w)
+                    work.append((w, iter(graph[w])))
+                    break
+                if w in on_stack:
+                    low[v] = min(low[v], index[w])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[v])
+                if low[v] == index[v]:
+                    part = []
+                    while True:
+                        w = stack.pop()
+                        on_stack.discard(w)
+                        part.append(w)
+                        if w == v:
+                            break
+                    if len(part) > 1 or v in graph[v]:
+                        out.update(part)
+    return out
 
 
 def find_loss(model: NoteModel) -> None:

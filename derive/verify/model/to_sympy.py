@@ -207,6 +207,8 @@ def _op(kind: str, args: list):
     if isinstance(a, Ones) or isinstance(b, Ones):
         raise Unverifiable("a vector of ones used other than as 1ᵀx")
     if kind == "hadamard":
+        if not _is_matrix(a) and not _is_matrix(b):
+            return a * b  # of one entry each (a generic note read on its instance): a product
         if not (_is_matrix(a) and _is_matrix(b)) or a.shape != b.shape:
             raise Unverifiable("an elementwise product of things of different shapes")
         return a.multiply_elementwise(b)

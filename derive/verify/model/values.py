@@ -220,6 +220,8 @@ def _choose(model, seen: list[Seen]) -> None:
             if id(s) in swapped:
                 continue  # two leaves exchanged: the substitution's own verdict says which
             where = sorted({x.line for x in by_key[s.key] if x.value == chosen[s.key]})
+            if s.key + ("^new",) in model.quantities and line > min(where):
+                continue  # b₂ = 1.04 after the note has updated b₂ (b₂⁺ = …): its value after training
             if line in where:  # blue circles (t = 1) and red stars (t = 0): cases on one line, not a conflict
                 if all(x.line == line for x in by_key[s.key]):
                     model.values.pop(s.key, None)

@@ -200,7 +200,7 @@ class ToIR(Transformer):
         return Op("/", (num, den))
 
     def otherop(self, a, op, b):
-        if str(op) in ("\\odot", "⊙"):
+        if str(op) in ("\\odot", "⊙", "\\circ", "∘"):  # ∘ between vectors is the Hadamard product, as ⊙
             return Op("hadamard", (a, b))
         return Opaque(f"the operator {op} is notation this checker does not evaluate")
 
@@ -235,6 +235,8 @@ class ToIR(Transformer):
             return Func(base.name, base.prime + 1, base.label)
         if isinstance(base, Ref) and base.tokens in (("sigma",), ("S",), ("g",), ("f",)):
             return Func("sigma" if base.tokens == ("sigma",) else base.tokens[0], 1)
+        if isinstance(base, Ref) and len(base.tokens) == 1 and re.fullmatch(r"(?:f|g|phi)\d{1,2}", base.tokens[0]):
+            return Func(base.tokens[0], 1)  # f_3'(W_3 x_2): the slope of layer 3's activation
         if isinstance(base, Ref) and len(base.tokens) == 1 and base.tokens[0].lower() in PRIMED_WORDS:
             return Func(PRIMED_WORDS[base.tokens[0].lower()], 1)  # \text{ReLU}'(z), \mathrm{sigmoid}'(z)
         if isinstance(base, Ref) and base.power is None and "^new" not in base.tokens:
@@ -243,6 +245,9 @@ class ToIR(Transformer):
 
     def prime_script(self, _tick):
         return Func("prime")
+
+    def new_script(self, _plus):
+        return Func("new")  # θ^{+}, w^+: the value after the step
 
     # atoms ---------------------------------------------------------------------------------------
 
@@ -455,6 +460,8 @@ def _superscript(base, script):  # noqa: C901 - a power, a label, a transpose or
     node = _needed(script)
     if isinstance(node, Opaque):
         return node
+    if isinstance(node, Func) and node.name == "new" and isinstance(base, Ref) and "^new" not in base.tokens:
+        return Ref(base.tokens + ("^new",), f"{base.tex}^{{+}}", base.hat)
     transposed = False
     if isinstance(node, Ref) and node.key in TRANSPOSE and not isinstance(base, Num):
         return Op("T", (base,))
