@@ -14,9 +14,19 @@ INSTANCE = (1, 2, 3)  # the values an index with no range takes
 
 
 def _bare_index(op: BigSum) -> str | None:
+    """The index of Σ_k or of Σ_{q=1}^{n} (an upper end that is a name, not a number): a sum that gives no
+    range in numbers."""
     if op.sup is None and isinstance(op.sub, Ref) and len(op.sub.tokens) == 1 and len(op.sub.tokens[0]) == 1 \
             and op.sub.tokens[0].islower():
         return op.sub.tokens[0]
+    if isinstance(op.sup, Ref) and len(op.sup.tokens) == 1 and len(op.sup.tokens[0]) == 1 \
+            and isinstance(op.sub, Paren) and len(op.sub.items) == 1 and isinstance(op.sub.items[0], Relation):
+        chain = op.sub.items[0].chain
+        first, start = chain.members[0].node, chain.members[-1].node
+        if len(chain.members) == 2 and isinstance(first, Ref) and len(first.tokens) == 1 \
+                and len(first.tokens[0]) == 1 and first.tokens[0].islower() and isinstance(start, Num) \
+                and start.value == INSTANCE[0]:
+            return first.tokens[0]
     return None
 
 
