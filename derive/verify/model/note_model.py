@@ -15,7 +15,7 @@ from functools import lru_cache
 import sympy as sp
 
 from ..read.ir import NAMED_FUNCTIONS, Matrix, Ref
-from ..read.names import Match, display, find, is_learning_rate
+from ..read.names import Match, NameIndex, display, is_learning_rate
 from ..read.statements import Statement
 from .to_sympy import Unverifiable, activation, apply, to_sympy
 
@@ -85,6 +85,7 @@ class NoteModel:
     _matrix_cache: dict = field(default_factory=dict, repr=False)
     _missing: dict = field(default_factory=dict, repr=False)  # names with no quantity, at which stamp
     _symbol_map: tuple = field(default_factory=lambda: (None, {}), repr=False)
+    _index: tuple = field(default_factory=lambda: (None, None), repr=False)  # (stamp, NameIndex of the names)
 
     # --- names -----------------------------------------------------------------------------
 
@@ -99,7 +100,9 @@ class NoteModel:
         if self._missing.get(key) == stamp:
             m: Match | None = None
         else:
-            m = find(key, list(self.quantities))
+            if self._index[0] != stamp:
+                self._index = (stamp, NameIndex(list(self.quantities)))
+            m = self._index[1].find(key)
             if m is not None and m.how in GUESSED and _letter_case(key, m.key):
                 m = None  # l is not L, f is not F, δ^(l) is not δ^(L): a layer or a quantity of its own
             if m is None:

@@ -43,14 +43,34 @@ def _synonyms(key: tuple[str, ...]) -> tuple:
     return tuple(sorted(t for t in words if not t.isdigit())), tuple(t for t in words if t.isdigit())
 
 
-def find(key: tuple[str, ...], known: list[tuple[str, ...]]) -> Match | None:
+_READINGS = (("a different case", _lower), ("its parts in another order", _bag), ("a synonym", _synonyms))
+
+
+class NameIndex:
+    """The known names by each of their readings, built once for a list of names that is asked many times
+    (a CNN note has thousands: a scan of every name per question took most of a minute)."""
+
+    def __init__(self, known: list[tuple[str, ...]]):
+        self.known = known
+        self.keys = set(known)
+        self.by: list[dict] = []
+        for _how, norm in _READINGS:
+            table: dict = {}
+            for k in known:
+                table.setdefault(norm(k), []).append(k)
+            self.by.append(table)
+
+    def find(self, key: tuple[str, ...]) -> Match | None:
+        return find(key, self.known, self)
+
+
+def find(key: tuple[str, ...], known: list[tuple[str, ...]], index: NameIndex | None = None) -> Match | None:
     """The known name this spelling stands for, trying stricter readings first; None if none or
     if a reading is ambiguous."""
-    if key in known:
+    if key in (index.keys if index is not None else known):
         return Match(key, "")
-    for how, norm in (("a different case", _lower), ("its parts in another order", _bag),
-                      ("a synonym", _synonyms)):
-        hits = [k for k in known if norm(k) == norm(key)]
+    for n, (how, norm) in enumerate(_READINGS):
+        hits = index.by[n].get(norm(key), []) if index is not None else [k for k in known if norm(k) == norm(key)]
         if len(hits) == 1:
             return Match(hits[0], how)
         if len(hits) > 1:
