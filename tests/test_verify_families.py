@@ -147,3 +147,12 @@ def test_a_new_value_written_with_a_plus_and_the_values_after_training():
     # new w, and 0.5 + 0.8 is 1.3, not 1.4; w = 1.5 after training is a value of its own, not a conflict with 0.5
     assert wrong_lines(report) == [13]
     assert (11, "correct") in got and not any(v.line == 17 for v in report.verdicts)
+
+
+def test_a_table_of_costs_and_their_derivatives():
+    report, got = verdicts("table_derivatives.md")
+    # each row claims ∂C/∂a: ½(y − a)² → a − y; −y log a − (1 − y) log(1 − a) → −y/a + (1 − y)/(1 − a), so the
+    # written y/a − (1 − y)/(1 − a) has the wrong sign; log(1 + e^{−a}) → −e^{−a}/(1 + e^{−a}); a row that sums
+    # over j is not read (its a is a vector)
+    assert wrong_lines(report) == [6]
+    assert (5, "correct") in got and (8, "correct") in got and not any(v.line == 7 for v in report.verdicts)

@@ -25,6 +25,7 @@ from ..model.to_sympy import ACTIVATION_NAMES, Dv, Iverson, PDv, Unverifiable, t
 from ..read.budget import TimeLimit, time_limit
 from ..read.ir import Declare, Exp, Juxt, Member, Op, Paren, Ref, refs
 from ..read.names import display
+from ..read.segment import SYNTHESIZED
 from ..read.statements import Statement, as_number, is_numeric
 from .cases import at_note_values, leaf_values, only_for_known, stand_ins, under_condition
 from .diagnose import diagnose, diagnose_update, fix_one_factor, named_derivative, sigmoid_form
@@ -50,11 +51,13 @@ class Checker:
         self.line: int | None = None
         self.context: tuple[str, ...] | None = None
         self.kink = False  # the last `equal` failed only at the note's own values (a unit switched off)
+        self.self_contained = False
 
     # --- entry -------------------------------------------------------------------------------
 
     def judge(self, st: Statement) -> list[Verdict]:
         self.line = st.formula.line
+        self.self_contained = st.formula.kind == "table"  # ∂/∂a (its formula) = its derivative: an identity
         subject = st.subject.node if st.subject is not None else None
         q = self.model.resolve(subject, line=self.line) if isinstance(subject, Ref) else None
         self.context = q.key if q is not None else None
@@ -82,7 +85,7 @@ class Checker:
 
     def _source(self, st: Statement, left: Member, right: Member, i: int) -> tuple[str, int, int]:
         f = st.formula
-        if f.kind == "column_sum":
+        if f.kind in SYNTHESIZED:
             return f.text, f.line, f.col
         if i == 0 and st.anchored:
             text = "… = " + self.text[f.start + right.start: f.start + right.end]
@@ -203,6 +206,8 @@ class Checker:
     def _placeholder(self, e: sp.Expr) -> sp.Symbol | None:
         """`S(x)(1 - S(x))`, x tied to nothing (or to the input vector): x is a placeholder for the
         argument of the function, when it appears only inside calls."""
+        if self.self_contained:
+            return None
         loose = self._lonely() | {self.model.quantities[k].symbol for k in self.model.declared_vectors
                                   if k in self.model.quantities}
         free = [s for s in e.free_symbols if s in loose]
@@ -363,6 +368,8 @@ class Checker:
 
     def _known(self, expr: sp.Expr) -> None:
         """Refuse to judge claims in names that nothing ties to the network."""
+        if self.self_contained:
+            return
         lonely = self._lonely()
         bad = [self.printer_names.get(s, str(s)) for s in expr.free_symbols if s in lonely]
         if bad:

@@ -9,7 +9,7 @@ from importlib import resources
 from lark import Lark, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from .segment import Formula, Note
+from .segment import SYNTHESIZED, Formula, Note
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def _failure(note: Note, f: Formula, e: UnexpectedInput) -> ParseFailure:
         what = "the formula ends too early" if tok.type == "$END" else f"unexpected {str(tok)!r}"
     else:
         what = "cannot read this"
-    if f.kind == "column_sum":
+    if f.kind in SYNTHESIZED:
         line, col = f.line, f.col
     else:
         line, col = note.where(f.start + min(pos, len(f.text)))

@@ -18,7 +18,7 @@ from pathlib import PurePath
 import yaml
 
 from ...errors import NoteError
-from . import latexdoc, markup, mermaid, notebook, plaintext
+from . import latexdoc, markup, mermaid, notebook, plaintext, tables
 
 
 def locate(cells: list[tuple[int, int]], line: int) -> str:
@@ -37,7 +37,7 @@ class Formula:
     start: int            # offset of text[0] in the note
     line: int             # 1-based
     col: int              # 1-based
-    kind: str             # display | inline | row | bare | column_sum | vector
+    kind: str             # display | inline | row | bare | column_sum | table | vector
     block: int            # formulas of one math block share this number
     rows: tuple[int, ...] = ()  # for kind "vector": the indices of the aligned rows it continues
     ranges: tuple[tuple[str, int, int], ...] = ()  # (g, h = 1, …, 10; c = 1, …, 6): one formula per value
@@ -273,6 +273,7 @@ def index_ranges(text: str) -> tuple[str, tuple[tuple[str, int, int], ...]]:
 
 
 _MATH_FENCES = ("math", "latex", "tex")
+SYNTHESIZED = ("column_sum", "table")  # formulas whose text is made from the note's, not a slice of it
 _PLAIN_FENCES = ("", "text", "txt", "plain", "plaintext", "math")
 _FORMAT = {".tex": "latex", ".ipynb": "notebook", ".md": "markdown", ".markdown": "markdown", ".txt": "markdown"}
 
@@ -318,6 +319,12 @@ def read_note(path: str, text: str) -> Note:
     for a, e, _ in bare:
         b.block += 1
         b.add(a, e, "bare")
+    if fmt == "markdown":  # | $C$ | $\nabla_a C$ |: each row claims the derivative of its formula
+        lines = text.split("\n")
+        for n, offset, claim in tables.derivative_rows(lines):
+            b.block += 1
+            start = note.line_starts[n] + offset
+            note.formulas.append(Formula(claim, start, n + 1, offset + 1, "table", b.block))
     note.formulas.sort(key=lambda f: (f.start, f.kind != "vector"))
     return note
 
