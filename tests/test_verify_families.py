@@ -156,3 +156,11 @@ def test_a_table_of_costs_and_their_derivatives():
     # over j is not read (its a is a vector)
     assert wrong_lines(report) == [6]
     assert (5, "correct") in got and (8, "correct") in got and not any(v.line == 7 for v in report.verdicts)
+
+
+def test_the_targets_of_a_cross_entropy_are_a_distribution():
+    report, got = verdicts("softmax_generic.md")
+    # on the instance k = 1, 2, 3: ∂L/∂z_k = ŷ_k Σ_m y_m − y_k, which is ŷ_k − y_k because the targets sum to 1
+    # (random targets that do not would call line 9 wrong); line 11 multiplies in ŷ_k(1 − ŷ_k) as for a sigmoid
+    assert wrong_lines(report) == [11]
+    assert (9, "correct") in got

@@ -141,7 +141,10 @@ def verify_file(path: str | Path, aliases: dict[str, str] | None = None) -> Note
 def _unjudged(read: list[Reading], verdicts: list[Verdict]) -> list[Reading]:
     """Each reading once, in the note's order, where no verdict already stands at the same place."""
     judged = {(v.line, v.col) for v in verdicts}
-    out = {(r.line, r.col): r for r in read if (r.line, r.col) not in judged}
+    out: dict = {}
+    for r in read:  # (the first instance of a generic definition stands for the others)
+        if (r.line, r.col) not in judged:
+            out.setdefault((r.line, r.col), r)
     return [out[k] for k in sorted(out)]
 
 

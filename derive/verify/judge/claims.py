@@ -423,7 +423,28 @@ class Checker:
                 if q.definition is None:
                     env[q.symbol] = mpmath.mpf(rng.uniform(0.15, 0.85))
             env.update(fixed)
+            for group in self._distributions():  # targets of a cross-entropy: a distribution, summing to 1
+                if not any(x in fixed for x in group):
+                    total = mpmath.fsum(env[x] for x in group)
+                    env.update({x: env[x] / total for x in group})
             return fill_in(self.model, env, self.calc)
+
+    def _distributions(self) -> list[list]:
+        """Groups of leaves without values (y_1, y_2, y_3) that weigh the logs of the loss, −Σ y_k log ŷ_k:
+        the targets of a cross-entropy, which p − y needs to sum to 1 (a note writes Σ_t y_t = 1 in words)."""
+        model = self.model
+        loss = model.quantities.get(model.loss) if model.loss is not None else None
+        if loss is None or loss.definition is None or not loss.definition.has(sp.log):
+            return []
+        weights = set()
+        for term in sp.Add.make_args(sp.expand(loss.definition)):
+            if term.has(sp.log):
+                weights |= {f for f in sp.Mul.make_args(term) if f.is_Symbol}
+        groups: dict = {}
+        for q in model.leaves():
+            if q.symbol in weights and q.key not in model.values:
+                groups.setdefault(tuple(t.rstrip("0123456789") for t in q.key), []).append(q.symbol)
+        return [g for g in groups.values() if len(g) > 1]
 
     def env(self, point: int) -> dict:
         """Every quantity's value at random point `point` (worked out once per note)."""

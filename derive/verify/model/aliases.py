@@ -128,7 +128,7 @@ def loss_alias(model) -> None:
             for node in m.node.walk():
                 if isinstance(node, Deriv) and isinstance(node.of, Ref):
                     q = model.resolve(node.of)
-                    if q is not None and q.key in lonely:
+                    if q is not None and q.key in lonely and q.def_node is None:  # (J = … unreadable is still J)
                         numerators[q.key] += 1
     if model.loss is not None:
         loss_q = model.quantities.get(model.loss)

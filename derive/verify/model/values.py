@@ -213,6 +213,11 @@ def _choose(model, seen: list[Seen]) -> None:
         for s in ss:
             if s.value != chosen[key]:
                 by_line[(s.line, s.context)].append(s)
+    updates: dict = {}  # key -> the first line that writes its new value (b₂⁺ = b₂ − η ∂L/∂b₂)
+    for st in model.statements:
+        first = st.members[0].node if st.members else None
+        if isinstance(first, Ref) and first.tokens[-1:] == ("^new",):
+            updates.setdefault(first.key[:-1] if first.key[-1] == "^new" else first.key, st.formula.line)
     for (line, context), ss in sorted(by_line.items(), key=lambda kv: kv[0][0]):
         swapped = {id(s) for s in ss for t in ss
                    if s is not t and s.value == chosen[t.key] and t.value == chosen[s.key]}
@@ -220,7 +225,7 @@ def _choose(model, seen: list[Seen]) -> None:
             if id(s) in swapped:
                 continue  # two leaves exchanged: the substitution's own verdict says which
             where = sorted({x.line for x in by_key[s.key] if x.value == chosen[s.key]})
-            if s.key + ("^new",) in model.quantities and line > min(where):
+            if line > updates.get(s.key, line):
                 continue  # b₂ = 1.04 after the note has updated b₂ (b₂⁺ = …): its value after training
             if line in where:  # blue circles (t = 1) and red stars (t = 0): cases on one line, not a conflict
                 if all(x.line == line for x in by_key[s.key]):

@@ -11,6 +11,7 @@ from .indices import substitute_index
 from .ir import BigSum, Chain, Member, Num, Paren, Ref, Relation, refs
 
 INSTANCE = (1, 2, 3)  # the values an index with no range takes
+MAX_NAMED = 9  # instances written by the note itself are looked for up to this index
 
 
 def _bare_index(op: BigSum) -> str | None:
@@ -19,6 +20,12 @@ def _bare_index(op: BigSum) -> str | None:
     if op.sup is None and isinstance(op.sub, Ref) and len(op.sub.tokens) == 1 and len(op.sub.tokens[0]) == 1 \
             and op.sub.tokens[0].islower():
         return op.sub.tokens[0]
+    if op.sup is None and isinstance(op.sub, Paren) and len(op.sub.items) == 1 \
+            and isinstance(op.sub.items[0], Relation) and op.sub.items[0].chain.rels == ["in"]:
+        first = op.sub.items[0].chain.members[0].node  # Σ_{n ∈ N}: over the examples of a set
+        if isinstance(first, Ref) and len(first.tokens) == 1 and len(first.tokens[0]) == 1 \
+                and first.tokens[0].islower():
+            return first.tokens[0]
     if isinstance(op.sup, Ref) and len(op.sup.tokens) == 1 and len(op.sup.tokens[0]) == 1 \
             and isinstance(op.sub, Paren) and len(op.sub.items) == 1 and isinstance(op.sub.items[0], Relation):
         chain = op.sub.items[0].chain
@@ -35,26 +42,28 @@ def _letters(stmts) -> set[str]:
             if isinstance(n, BigSum) and (letter := _bare_index(n)) is not None}
 
 
-def _named(stmts, letter: str) -> bool:
-    """The note writes an instance of a name indexed by the letter (y_1 beside y_j)."""
+def _named(stmts, letter: str) -> tuple[int, ...]:
+    """The instances the note writes of names indexed by the letter (y_1, y_2 beside y_j), by index."""
     names = {r.tokens for st in stmts for m in st.members for r in refs(m.node)}
+    found: set[int] = set()
     for tokens in names:
         r = Ref(tokens, "")
-        for k in INSTANCE:
+        for k in range(1, MAX_NAMED + 1):
             s = substitute_index(r, letter, k)
             if isinstance(s, Ref) and s.tokens != tokens and s.tokens in names:
-                return True
-    return False
+                found.add(k)
+    return tuple(sorted(found))
 
 
-def _ranged(op: BigSum, letters: set[str]):
+def _ranged(op: BigSum, letters: dict[str, tuple[int, ...]]):
     letter = _bare_index(op)
     if letter is None or letter not in letters:
         return op
+    values = letters[letter]
     index = Ref((letter,), letter)
-    start = Num(Fraction(INSTANCE[0]), str(INSTANCE[0]), 0)
+    start = Num(Fraction(values[0]), str(values[0]), 0)
     chain = Chain([Member(index, 0, 0), Member(start, 0, 0)], ["="])
-    return BigSum(Paren((Relation(chain),)), Num(Fraction(INSTANCE[-1]), str(INSTANCE[-1]), 0))
+    return BigSum(Paren((Relation(chain),)), Num(Fraction(values[-1]), str(values[-1]), 0))
 
 
 def summed_over(st, letter: str) -> bool:
@@ -66,7 +75,7 @@ def summed_over(st, letter: str) -> bool:
 def instantiate(stmts, make) -> list:
     """The statements with every unranged index letter given the values of INSTANCE; make(st, members,
     letter, k) builds the statement for one value."""
-    letters = {x for x in _letters(stmts) if not _named(stmts, x)}
+    letters = {x: INSTANCE for x in sorted(_letters(stmts)) if not _named(stmts, x)}
     if not letters:
         return stmts
 
@@ -87,9 +96,9 @@ def instantiate(stmts, make) -> list:
         group = [st]
         for x in free[:2]:  # two free indices at most: 9 copies
             group = [make(g, [Member(substitute_index(m.node, x, k), m.start, m.end) for m in g.members], x, k)
-                     for g in group for k in INSTANCE]
+                     for g in group for k in letters[x]]
         for g in group:
-            g.notes.append(f"read {', '.join(free[:2])} as {', '.join(map(str, INSTANCE))} (no range is given: "
-                           "each formula with it is checked for each value)")
+            g.notes.append(f"read {', '.join(free[:2])} as {', '.join(map(str, letters[free[0]]))} (no range is "
+                           "given: each formula with it is checked for each value)")
         out.extend(group)
     return out

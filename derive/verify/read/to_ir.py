@@ -418,6 +418,8 @@ def _juxt(left, right):  # noqa: C901 - the readings of two things side by side,
         return Juxt(left.left, Juxt(left.right, right))
     if isinstance(left, Juxt) and isinstance(left.left, BigSum):  # Σ_t a_t b_t: b_t is in the sum too
         return Juxt(left.left, _juxt(left.right, right))
+    if isinstance(left, Juxt) and isinstance(left.right, Juxt) and isinstance(left.right.left, BigSum):
+        return Juxt(left.left, _juxt(left.right, right))  # (1/N) Σ_n t_n log q_n: log q_n is in the sum too
     if isinstance(right, Paren) and isinstance(left, Op) and left.kind == "pow" and isinstance(left.args[0], Func):
         return Op("pow", (Juxt(left.args[0], right), left.args[1]))  # \tanh^2(z) is (\tanh(z))^2
     if isinstance(right, Paren) and isinstance(left, Juxt) and isinstance(left.left, Deriv) \
@@ -475,6 +477,9 @@ def _superscript(base, script):  # noqa: C901 - a power, a label, a transpose or
         labelled = Ref(base.tokens + (f"^{wrapped}",), f"{base.tex}^{{{wrapped}}}", base.hat)
         return Op("T", (labelled,)) if transposed else labelled
     if isinstance(base, BigSum):
+        if isinstance(node, Paren) and len(node.items) == 1 and isinstance(node.items[0], Relation) \
+                and isinstance(node.items[0].chain.members[-1].node, Num):
+            node = node.items[0].chain.members[-1].node  # Σ_{i=1}^{n=3}: to the number it names
         return BigSum(base.sub, node)
     label = layer_label(node)
     if label is not None and isinstance(base, Ref) and base.tokens != ("e",):
