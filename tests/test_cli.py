@@ -190,3 +190,26 @@ def test_the_shell_completes_the_command_names_without_loading_the_engine():
     items, imports = bash_complete("")
     assert items == [f"plain,{name}" for name in ["build", "doc", "examples", "gradients", "handout", "verify"]]
     assert "click" in imports and "sympy" not in imports and "numpy" not in imports
+
+
+def test_doc_and_handout_write_numbers_with_the_decimals_asked_for(capsys, tmp_path):
+    import re
+    code, out, _ = run(capsys, "doc", "mlp-222", "--format", "md", "--decimals", "3", "-o", "-")
+    # out_h1 = σ(0.3775) = 0.593269992…: written 0.593 with three decimals, 0.593269992 by default
+    assert code == 0 and "0.593" in out and not re.search(r"\d\.\d{4,}", out.split("</svg>")[-1])
+    assert "0.593269992" in run(capsys, "doc", "mlp-222", "--format", "md", "-o", "-")[1]
+    code, _, _ = run(capsys, "handout", "mlp-222", "--decimals", "4", "--combine", "-o", str(tmp_path))
+    key = (tmp_path / "mlp-222-1-answers.md").read_text(encoding="utf-8")
+    # the variant's own numbers: each computed one with four decimals at most (the default writes nine)
+    assert code == 0 and re.search(r"\d\.\d{4}\b", key) and not re.search(r"\d\.\d{5,}", key)
+    assert run(capsys, "doc", "mlp-222", "--decimals", "1")[0] == 2  # below the range: one line, exit 2
+
+
+def test_a_document_too_large_to_read_is_refused_before_it_is_built(capsys, tmp_path):
+    spec = tmp_path / "long.toml"
+    spec.write_text('kind = "rnn"\nhidden_size = 4\nsteps = 300\ninput_size = 2\noutput_size = 2\n', encoding="utf-8")
+    for argv in (["doc", str(spec), "--format", "md", "-o", str(tmp_path / "x.md")],
+                 ["handout", str(spec), "-o", str(tmp_path / "h")]):
+        code, _, err = run(capsys, *argv)
+        assert code == 2 and "the document would be about" in err and "limited to 50 MB" in err
+    assert not (tmp_path / "x.md").exists() and not (tmp_path / "h").exists()

@@ -92,3 +92,12 @@ def test_jobs_up_to_the_cores_are_taken_as_given(tmp_path, capsys, monkeypatch):
     (tmp_path / "a.md").write_text(CLEAN, encoding="utf-8")
     code, out, err = run(capsys, "verify", tmp_path / "a.md", "--jobs", "2")
     assert code == 0 and err == "" and "1 correct, 0 wrong" in " ".join(out.split())
+
+
+def test_a_formula_nested_too_deeply_or_a_number_too_long_is_unverifiable_not_a_traceback():
+    deep = "\\sigma(" * 400 + "x" + ")" * 400
+    note = f"# Deep\n\n$$y = {deep}$$\n\n$$z = 1{'1' * 5000} = 2$$\n\n$$a = 2 \\cdot 3 = 7$$\n"
+    report = verify_text("deep.md", note, limit=60)
+    # the two formulas are reported unverifiable; the note goes on to the last line, whose 2·3 = 6, not 7
+    assert any(v.line == 5 and v.status == "unverifiable" and "too long" in v.message for v in report.verdicts)
+    assert any(v.line == 7 and v.status == "wrong" for v in report.verdicts)

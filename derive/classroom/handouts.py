@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..document.formatting import DECIMALS, written_with
 from ..document.handout import student_variant
 from ..errors import InputError, read_bytes_limited
 from ..network.graph import Network
@@ -45,10 +46,10 @@ def planned_for(net: Network, a: Assignment, students: list[Student] | None, cou
 
 def class_handout(net: Network, a: Assignment, fmt_: str, students: list[Student] | None = None, count: int = 1,
                   exports: tuple[str, ...] = (), combine: bool = False, templates: Path | None = None,
-                  progress=None, allow_large: bool = False) -> ClassHandout:
+                  progress=None, allow_large: bool = False, decimals: int = DECIMALS) -> ClassHandout:
     planned = planned_for(net, a, students, count)
     size = len(planned)
-    rendered = rendered_handouts(net, planned, size, a.seed, fmt_, templates, progress, allow_large)
+    rendered = rendered_handouts(net, planned, size, a.seed, fmt_, templates, progress, allow_large, decimals)
     files: dict[str, bytes] = {}
     keys: dict[str, dict] = {}
     note = a.command(size)
@@ -60,7 +61,8 @@ def class_handout(net: Network, a: Assignment, fmt_: str, students: list[Student
     if students is not None:
         files[f"{net.name}-roster.json"] = json_text(roster_map(rendered, a), note).encode()
     if combine:
-        files.update(combined_file(net, rendered, fmt_, templates, note))
+        with written_with(decimals):  # the sheets again, as they were written
+            files.update(combined_file(net, rendered, fmt_, templates, note))
     for kind in exports:
         files.update(EXPORTS[kind](a, rendered, list(keys.values())))
     return ClassHandout(rendered, keys, files)

@@ -33,8 +33,11 @@ target_argument = click.argument("target", shell_complete=complete_target)
 @templates_option
 @force_option
 @click.option("--allow-large", is_flag=True, help="Derive networks above the size limit anyway.")
+@click.option("--decimals", type=click.IntRange(2, 15), default=9, show_default=True,
+              help="Write every number with at most this many decimals (values are computed exactly).")
 @runs("derive.cli.documents:doc")
-def doc(target: str, fmt_: str, output: str | None, templates: Path | None, force: bool, allow_large: bool) -> int:
+def doc(target: str, fmt_: str, output: str | None, templates: Path | None, force: bool, allow_large: bool,
+        decimals: int) -> int:
     """A derivation document for TARGET (a built-in example, a spec file, or - to read the spec from
     standard input)."""
 
@@ -59,10 +62,12 @@ def doc(target: str, fmt_: str, output: str | None, templates: Path | None, forc
 @templates_option
 @force_option
 @click.option("--allow-large", is_flag=True, help="Derive networks above the size limit anyway.")
+@click.option("--decimals", type=click.IntRange(2, 15), default=9, show_default=True,
+              help="Write every number with at most this many decimals (values are computed exactly).")
 @runs("derive.cli.documents:handout")
 def handout(target: str, variants: int | None, roster: Path | None, seed: int, fmt_: str, exports: tuple[str, ...],
             combine: bool, output: Path, tolerance: str, templates: Path | None, force: bool,
-            allow_large: bool) -> int:
+            allow_large: bool, decimals: int) -> int:
     """Exercise sheets with blanks and their answer keys (printable and as JSON), one pair per variant or,
     with --roster, per student."""
 

@@ -19,8 +19,10 @@ from ..classroom.owned import owns, refuse_foreign
 from ..classroom.roster import read_roster
 from ..derivation.engine import derive
 from ..document.build import build as build_document
+from ..document.formatting import DECIMALS
 from ..errors import DeriveError, ToolMissing, printable, read_text_limited
 from ..network.examples import EXAMPLES
+from ..network.limits import check_document, network_size
 from ..network.spec import MAX_SPEC_BYTES, load_spec_text
 from ..output.files import MAX_OURS_BYTES, WRITTEN, remove_stale, write_all
 from ..output.pdf import tex_engine
@@ -60,10 +62,12 @@ def _source_name(target: str) -> str:
     return target if target in EXAMPLES else Path(target).name
 
 
-def doc(target: str, fmt_: str, output: str | None, templates: Path | None, force: bool, allow_large: bool) -> int:
+def doc(target: str, fmt_: str, output: str | None, templates: Path | None, force: bool, allow_large: bool,
+        decimals: int = DECIMALS) -> int:
     """A derivation document: printed (-o -, or no -o for a text format), or written to a file."""
     net = load(target, allow_large)
-    document = build_document(derive(net, allow_large=allow_large))
+    check_document(network_size(net), allow_large)  # before anything of it is built
+    document = build_document(derive(net, allow_large=allow_large), decimals=decimals)
     source = f"derive doc {_source_name(target)} --format {fmt_}"
     if output == STDIO or (output is None and fmt_ != "pdf"):
         data = next(iter(document_files(document, fmt_, None, templates, source).values()))
@@ -88,7 +92,7 @@ def doc(target: str, fmt_: str, output: str | None, templates: Path | None, forc
 
 def handout(target: str, variants: int | None, roster: Path | None, seed: int, fmt_: str, exports: tuple[str, ...],
             combine: bool, output: Path, tolerance: str, templates: Path | None, force: bool,
-            allow_large: bool) -> int:
+            allow_large: bool, decimals: int = DECIMALS) -> int:
     """Exercise sheets and their keys, written to the folder output; exports for learning management systems too."""
     if output.is_file():
         raise DeriveError(f"-o {output}: a handout is several files; give a folder")
@@ -101,9 +105,10 @@ def handout(target: str, variants: int | None, roster: Path | None, seed: int, f
     else:
         net = load(target, allow_large)
         spec = None if target in EXAMPLES else _read_text(Path(target), "spec")
+    check_document(network_size(net), allow_large)
     a = Assignment(net.name, target, spec, seed, roster.name if roster is not None else None, _tolerance(tolerance))
     ch = class_handout(net, a, fmt_, students, variants or 1, tuple(dict.fromkeys(exports)), combine, templates,
-                       progress=_say, allow_large=allow_large)
+                       progress=_say, allow_large=allow_large, decimals=decimals)
     reason = None if force else conflict(output, ch, net.name)
     if reason:
         raise DeriveError(reason)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from lark.exceptions import VisitError
+
 from .dots import fill_all
 from .indices import substitute_index
 from .instances import instantiate, summed_over
@@ -186,6 +188,14 @@ def _chains_of(note: Note, f: Formula) -> list[Chain] | Unreadable | None:
         return to_chains(tree, f.text)
     except Unsupported as e:
         return Unreadable(f, f.line, f.col, str(e))
+    except VisitError as e:  # (a reading the transformer gave up on: nesting too deep, a number too long)
+        if isinstance(e.orig_exc, Unsupported):
+            return Unreadable(f, f.line, f.col, str(e.orig_exc))
+        if isinstance(e.orig_exc, (RecursionError, ValueError, OverflowError, MemoryError)):
+            return Unreadable(f, f.line, f.col, "nested too deeply or a number too long to read")
+        raise
+    except (RecursionError, ValueError, OverflowError):
+        return Unreadable(f, f.line, f.col, "nested too deeply or a number too long to read")
 
 
 _OPERATOR_FIRST = re.compile(r"\s*([-−+]|\\cdot(?![a-zA-Z])|\\times(?![a-zA-Z]))")
