@@ -27,7 +27,8 @@ def spec_text(layers: list[int], seed: int = 0) -> str:
     rng = random.Random(seed)
     r = lambda: round(rng.uniform(-1, 1), 3)  # noqa: E731
     lines = [f"layers = {layers}", 'activation = "sigmoid"', 'loss = "half_sse"', "[values]",
-             f"x = {[r() for _ in range(layers[0])]}", f"t = {[round(rng.uniform(0, 1), 3) for _ in range(layers[-1])]}"]
+             f"x = {[r() for _ in range(layers[0])]}",
+             f"t = {[round(rng.uniform(0, 1), 3) for _ in range(layers[-1])]}"]
     for l in range(1, len(layers)):
         lines.append(f"W{l} = {[[r() for _ in range(layers[l - 1])] for _ in range(layers[l])]}")
         lines.append(f"b{l} = {[r() for _ in range(layers[l])]}")
@@ -48,9 +49,9 @@ def naive(layers: list[int]) -> float:
     """Whole loss as one expression in inputs and parameters, sympy.diff for each parameter, evaluated."""
     import sympy as sp
 
-    from derive.engine import expand_in_leaves
-    from derive.mlp import build_mlp
-    from derive.symbols import symbol
+    from derive.algebra import symbol
+    from derive.derivation.engine import expand_in_leaves
+    from derive.network.mlp import build_mlp
 
     net = build_mlp(layers, ["sigmoid"] * (len(layers) - 1), "half_sse")
     rng = random.Random(0)
@@ -66,11 +67,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
-    from derive import derive
-    from derive.numeric import finite_differences
-    from derive.present import to_json
-    from derive.spec import network_from_spec
     import tomllib
+
+    from derive import derive
+    from derive.derivation.numeric import finite_differences
+    from derive.network.spec import network_from_spec
+    from derive.output.terminal import to_json
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -84,10 +86,12 @@ def main() -> None:
             inproc = median_time(lambda: to_json(derive(net), finite_differences(net)), args.repeat)
             rows.append((layers, n, e2e, inproc))
     base = rows[0][3] / rows[0][1]
-    print(f"{'network':<14} {'params':>6} {'end to end (s)':>15} {'in-process (s)':>15} {'ms/param':>9} {'vs 4-8-8-1':>10}")
+    print(f"{'network':<14} {'params':>6} {'end to end (s)':>15} {'in-process (s)':>15} {'ms/param':>9} "
+          f"{'vs 4-8-8-1':>10}")
     for layers, n, e2e, inproc in rows:
         per = inproc / n
-        print(f"{'-'.join(map(str, layers)):<14} {n:>6} {e2e:>15.3f} {inproc:>15.3f} {per * 1e3:>9.3f} {per / base:>9.2f}x")
+        print(f"{'-'.join(map(str, layers)):<14} {n:>6} {e2e:>15.3f} {inproc:>15.3f} {per * 1e3:>9.3f} "
+              f"{per / base:>9.2f}x")
     t_naive = naive(SIZES[0])
     print(f"\nnaive sympy.diff of the whole loss, 4-8-8-1, all {rows[0][1]} gradients evaluated: {t_naive:.2f} s "
           f"({t_naive / rows[0][3]:.0f}x the in-process pipeline)")

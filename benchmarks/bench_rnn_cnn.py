@@ -38,8 +38,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
     from derive import derive, load
-    from derive.numeric import finite_differences
-    from derive.present import to_json
+    from derive.derivation.numeric import finite_differences
+    from derive.output.terminal import to_json
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
