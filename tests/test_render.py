@@ -53,9 +53,10 @@ def test_markdown_keeps_each_equation_in_its_own_block(doc222):
     assert not re.search(r"\\(newcommand|def|DeclareMathOperator)", text)  # no macros GitHub or Jupyter lack
 
 
-def test_markdown_to_stdout_embeds_its_figure(capsys):
-    code, out, _ = run(capsys, "doc", "mlp-221", "--format", "md")
+def test_markdown_to_stdout_embeds_its_figure_and_says_where_a_file_of_it_comes_from(capsys):
+    code, out, err = run(capsys, "doc", "mlp-221", "--format", "md")
     assert code == 0 and "](data:image/svg+xml;base64," in out
+    assert "GitHub does not show" in err and "-o DIR writes it as mlp-221.svg" in " ".join(err.split())
 
 
 def test_latex_uses_its_own_delimiters_and_no_leftovers(doc222):

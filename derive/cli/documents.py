@@ -75,6 +75,9 @@ def doc(target: str, fmt_: str, output: str | None, templates: Path | None, forc
             click.get_binary_stream("stdout").write(data)
         else:
             click.echo(data.decode(), nl=False)
+        if fmt_ == "md":  # a data URI works in Jupyter and editors, not on GitHub
+            _say(f"the figure is embedded in the Markdown as a data URI, which GitHub does not show; "
+                 f"-o DIR writes it as {net.name}.svg beside the document")
         return 0
     if output is None:
         path = Path(f"{net.name}.pdf")
