@@ -18,7 +18,7 @@ from derive.cli.main import cli, main
 from derive.network.examples import EXAMPLES
 
 HEAVY = ("sympy", "numpy", "jinja2")
-LIGHT_COMMANDS = ["gradients", "doc", "handout", "build", "examples"]
+LIGHT_COMMANDS = ["gradients", "doc", "handout", "build", "examples", "verify"]
 
 
 def imported(*args: str) -> tuple[list[str], str]:

@@ -20,10 +20,11 @@ from ..errors import DeriveError, printable
 from ..output.ascii import ascii_fallback
 from .common import complete_target, runs
 from .docs import build_gallery, doc, handout
+from .notes import verify
 
-# commands whose module is imported only when the command is asked for (`derive verify` loads the checker's
-# command-line module, which imports the stages it needs at its top), with the summary the command list shows
-LATER = {"verify": ("derive.cli.verify:verify", "Check hand-written notes line by line.")}
+# commands whose module is imported only when the command is asked for, with the summary the command list
+# shows (none now: every command's interface is light and imports its work when it runs)
+LATER: dict[str, tuple[str, str]] = {}
 
 
 class Commands(click.Group):
@@ -79,7 +80,7 @@ def gradients(target: str, as_json: bool, check: bool, lr: str | None, steps: in
     spec from standard input."""
 
 
-for command in (doc, handout, build_gallery):
+for command in (doc, handout, build_gallery, verify):
     cli.add_command(command)
 
 
