@@ -101,3 +101,13 @@ def test_a_formula_nested_too_deeply_or_a_number_too_long_is_unverifiable_not_a_
     # the two formulas are reported unverifiable; the note goes on to the last line, whose 2·3 = 6, not 7
     assert any(v.line == 5 and v.status == "unverifiable" and "too long" in v.message for v in report.verdicts)
     assert any(v.line == 7 and v.status == "wrong" for v in report.verdicts)
+
+
+def test_a_run_of_minus_signs_is_refused_at_once_instead_of_doubling_the_time_per_sign():
+    note = "# Minus\n\n$$x = " + "-" * 40 + "1$$\n\n$$a = 2 \\cdot 3 = 7$$\n"
+    start = time.monotonic()
+    report = verify_text("minus.md", note, limit=60)
+    # 26 minus signs took about 10 s before (each one more doubled it); refused before parsing now
+    assert time.monotonic() - start < 20
+    assert any(v.line == 3 and v.status == "unverifiable" and "minus" in v.message for v in report.verdicts)
+    assert any(v.line == 5 and v.status == "wrong" for v in report.verdicts)

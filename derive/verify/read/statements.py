@@ -181,6 +181,9 @@ def _loop_start(note: Note, st: Statement) -> bool:
 
 def _chains_of(note: Note, f: Formula) -> list[Chain] | Unreadable | None:
     """The formula's chains; why it cannot be read; or None for an unreadable formula that claims nothing."""
+    odd = _implausible(f.text)
+    if odd:  # refused before parsing: each of these made reading take seconds to minutes
+        return Unreadable(f, f.line, f.col, odd)
     tree = parse(note, f)
     if isinstance(tree, ParseFailure):
         return Unreadable(f, tree.line, tree.col, tree.message, tree.caret) if _has_relation(f.text) else None
@@ -196,6 +199,25 @@ def _chains_of(note: Note, f: Formula) -> list[Chain] | Unreadable | None:
         raise
     except (RecursionError, ValueError, OverflowError):
         return Unreadable(f, f.line, f.col, "nested too deeply or a number too long to read")
+
+
+_MINUS_RUN = re.compile(r"(?:[-−]\s*){8,}")
+MAX_DEPTH = 40  # brackets inside brackets
+
+
+def _implausible(text: str) -> str | None:
+    """Why a formula is no mathematics anyone writes, before it is parsed: a run of eight minus signs, or
+    brackets nested more than MAX_DEPTH deep."""
+    if _MINUS_RUN.search(text):
+        return "a run of minus signs"
+    depth = deepest = 0
+    for ch in text:
+        if ch in "({[":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in ")}]":
+            depth = max(0, depth - 1)
+    return f"brackets nested more than {MAX_DEPTH} deep" if deepest > MAX_DEPTH else None
 
 
 _OPERATOR_FIRST = re.compile(r"\s*([-−+]|\\cdot(?![a-zA-Z])|\\times(?![a-zA-Z]))")
