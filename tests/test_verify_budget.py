@@ -11,7 +11,8 @@ CLEAN = Path(__file__).parent / "notes" / "one_neuron" / "align_clean.md"
 
 def test_a_slow_note_is_not_checked_and_the_batch_goes_on(tmp_path, capsys):
     slow = tmp_path / "slow.md"
-    slow.write_text("$$x = " + "-" * 24 + "1$$\n", encoding="utf-8")  # reading it takes tens of seconds
+    # a power tower in a definition: working with b·9^(9^9) takes far longer than the budget
+    slow.write_text("$$z = w x + b 9^{9^{9}}$$\n\n$$\\frac{\\partial z}{\\partial w} = x$$\n", encoding="utf-8")
     start = time.monotonic()
     code = main(["verify", str(CLEAN), str(slow), "--time-limit", "1"])
     elapsed = time.monotonic() - start
