@@ -8,7 +8,7 @@ one record here:
     ACTIVATIONS["softplus"] = ActivationRule("softplus", f=..., slope=..., sym=..., sym_slope=..., ...)
 
 A backend is any object with exp, log, tanh, maximum (of a list), positive (1 where z > 0, else 0) and
-floating (True when its numbers are machine floats), like FLOAT, BATCH and MP of network/evaluate.py.
+floating (True when its numbers are machine floats), like FLOAT, batch() and MP of network/evaluate.py.
 """
 
 from __future__ import annotations

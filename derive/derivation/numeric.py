@@ -1,6 +1,6 @@
 """Derivatives in numbers: local derivatives, the backward pass, finite differences, training.
 
-The forward pass and its backends (FLOAT, BATCH, MP) are network/evaluate.py's; every local derivative
+The forward pass and its backends (FLOAT, batch(), MP) are network/evaluate.py's; every local derivative
 here is evaluated on the same backend, from the slopes of derive.rules.
 """
 
@@ -9,9 +9,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Mapping
 
-import numpy as np
-
-from ..network.evaluate import BATCH, FLOAT, MP, Backend, forward, leaf_values  # noqa: F401 - the numeric API
+from ..network.evaluate import FLOAT, MP, Backend, batch, forward, leaf_values  # noqa: F401 - the numeric API
 from ..network.graph import Activate, Affine, Loss, LossTerm, Network, Pool, Quantity, Softmax, grad_parents
 from ..rules import ACTIVATIONS, LOSSES, SOFTMAX
 
@@ -87,6 +85,8 @@ def finite_differences(net: Network, step: float = 1e-5, chunk: int = 256) -> di
     Perturbed copies are evaluated together: each perturbed parameter is a numpy vector with one
     column per copy, every other leaf stays a scalar, and broadcasting does the rest.
     """
+    import numpy as np  # only here: the other commands start without it
+
     base = {name: float(x) for name, x in net.values.items() if name in net}
     names = [p.name for p in net.params]
     out: dict[str, float] = {}
@@ -102,7 +102,7 @@ def finite_differences(net: Network, step: float = 1e-5, chunk: int = 256) -> di
             col[2 * i + 1] -= h
             leaves[name] = col
             steps.append(h)
-        v = forward(net, BATCH, overrides=leaves)
+        v = forward(net, batch(), overrides=leaves)
         loss = np.broadcast_to(v[net.loss], (width,))
         for i, name in enumerate(block):
             out[name] = float((loss[2 * i] - loss[2 * i + 1]) / (2 * steps[i]))

@@ -11,10 +11,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from typing import Callable, Mapping
 
 import mpmath
-import numpy as np
 
 from ..errors import DeriveError
 from ..rules import ACTIVATIONS, LOSSES, SOFTMAX
@@ -36,9 +36,14 @@ class Backend:
 FLOAT = Backend(
     "float", float, math.exp, math.log, math.tanh, max, lambda z: 1.0 if z > 0 else 0.0)
 
-BATCH = Backend(
-    "numpy", float, np.exp, np.log, np.tanh, lambda xs: np.maximum.reduce(np.broadcast_arrays(*xs)),
-    lambda z: (np.asarray(z) > 0).astype(float))
+@lru_cache(maxsize=1)
+def batch() -> Backend:
+    """The numpy backend (finite differences over many perturbed copies at once), built when first asked
+    for: NumPy is loaded only by the commands that need it (`derive gradients` without --check does not)."""
+    import numpy as np
+
+    return Backend("numpy", float, np.exp, np.log, np.tanh, lambda xs: np.maximum.reduce(np.broadcast_arrays(*xs)),
+                   lambda z: (np.asarray(z) > 0).astype(float))
 
 MP = Backend(
     "mpmath", lambda f: mpmath.mpf(f.numerator) / f.denominator, mpmath.exp, mpmath.log, mpmath.tanh,
