@@ -1,6 +1,7 @@
 """`derive verify`: exit codes, the JSON interface, annotated copies, and several notes at once."""
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -300,3 +301,26 @@ def test_an_annotated_copy_never_overwrites_the_spec_even_with_force(tmp_path, c
     code, _, err = run(capsys, "verify", note, "--spec", spec, "-o", tmp_path, "--force")
     assert code == 2 and "will not overwrite an input file" in err, err
     assert spec.read_text() == "[aliases]\n"
+
+
+def test_the_report_fits_a_terminal_of_its_width_and_a_pipe_gets_80_columns(monkeypatch, capsys):
+    from derive.cli import verify as cli_verify
+    note = str(SEEDS / "001_84a26f5000e749b5.txt")
+    assert main(["verify", note]) == 1
+    piped = capsys.readouterr().out
+    assert max(map(len, piped.splitlines())) <= 80
+    monkeypatch.setattr(cli_verify.sys.stdout, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(cli_verify.shutil, "get_terminal_size", lambda fallback: os.terminal_size((120, 40)))
+    assert main(["verify", note]) == 1
+    wide = capsys.readouterr().out
+    assert max(map(len, wide.splitlines())) > 80 and max(map(len, wide.splitlines())) <= 120
+
+
+def test_quiet_keeps_results_and_errors_and_drops_what_was_written(tmp_path, capsys):
+    note = tmp_path / "n.md"
+    note.write_text("$$y = 2 \\cdot 3 = 7$$\n", encoding="utf-8")
+    assert main(["--quiet", "verify", str(note), "-o", str(tmp_path / "out")]) == 1
+    out, err = capsys.readouterr()
+    assert "1 wrong" in out and "wrote" not in err and (tmp_path / "out" / "n.checked.md").exists()
+    assert main(["verify", str(note), "-o", str(tmp_path / "out2")]) == 1
+    assert "wrote" in capsys.readouterr().err

@@ -50,3 +50,15 @@ def read_stdin(limit: int, what: str) -> str:
         return data.decode("utf-8-sig").replace("\r\n", "\n")
     except UnicodeDecodeError as e:
         raise DeriveError(f"standard input is not UTF-8 text (byte {e.start + 1:,} cannot be read as UTF-8)") from None
+
+
+def quiet() -> bool:
+    """`derive --quiet COMMAND`: only results and errors, no progress or "wrote" lines."""
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx is not None and ctx.find_root().meta.get("quiet"))
+
+
+def say(message: str) -> None:
+    """A line of progress or of what was written, on stderr, unless --quiet."""
+    if not quiet():
+        click.echo(f"derive: {message}", err=True)

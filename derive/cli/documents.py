@@ -27,7 +27,7 @@ from ..network.spec import MAX_SPEC_BYTES, load_spec_text
 from ..output.files import MAX_OURS_BYTES, WRITTEN, remove_stale, write_all
 from ..output.pdf import tex_engine
 from ..output.render import document_files, handout_files, render
-from .common import STDIO, read_stdin
+from .common import STDIO, read_stdin, say
 from .docs import GALLERY_HANDOUT, ROSTER_LIMIT
 from .gradients import load
 
@@ -47,7 +47,7 @@ def _tolerance(text: str) -> Fraction:
 
 
 def _say(message: str) -> None:
-    click.echo(f"derive: {message}", err=True)
+    say(message)
 
 
 def _inputs(target: str, templates: Path | None) -> list[Path]:

@@ -55,9 +55,12 @@ class Commands(click.Group):
 
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="derive")
-def cli() -> None:
+@click.option("-q", "--quiet", is_flag=True, help="Print results and errors only: no progress, no 'wrote' lines.")
+@click.pass_context
+def cli(ctx: click.Context, quiet: bool) -> None:
     """Backpropagation by hand, done right: exact gradients written the way a teacher writes them,
     documents and handouts, and a checker for hand-written notes."""
+    ctx.meta["quiet"] = quiet
 
 
 @cli.command(short_help="List the built-in networks and the note each reproduces.")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import sys
 import tomllib
 from concurrent.futures import ProcessPoolExecutor
@@ -18,6 +19,7 @@ from ..document.handout import student_variant, variants
 from ..errors import DeriveError, InputError, NoteError, printable, read_text_limited
 from ..network.spec import MAX_SPEC_BYTES, load_target
 from ..output.files import write_all
+from .common import quiet, say
 from .docs import ROSTER_LIMIT
 
 EXIT_WRONG, EXIT_BAD_INPUT = 1, 2  # 1 also: nothing checked in a note, or its coverage below --min-coverage
@@ -175,7 +177,7 @@ def verify(notes: tuple[str, ...], spec: str | None, as_json: bool, fmt: str, ou
     paths, folder_errors = _expand(notes)
     work = [(p, aliases, stdin if p == STDIN else None, assignment, budget, memory) for p in paths]
     results = []
-    show_progress = len(work) > 1 and sys.stderr.isatty()
+    show_progress = len(work) > 1 and sys.stderr.isatty() and not quiet()
     if jobs > 1 and len(work) > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             iterator = pool.map(_check_one, work, chunksize=max(1, len(work) // (4 * jobs)))
@@ -189,13 +191,13 @@ def verify(notes: tuple[str, ...], spec: str | None, as_json: bool, fmt: str, ou
     elif fmt == "md" and output is None:
         _write_annotated(reports, output, force, spec)
     else:
-        click.echo(report.to_text(reports, errors, verbose), nl=False)
+        click.echo(report.to_text(reports, errors, verbose, _columns(report.WIDTH)), nl=False)
     if output is not None:  # -o: the annotated copies, beside the report on the terminal
         _write_annotated(reports, output, force, spec)
     if csv_path is not None:  # the gradebook; never over a note or the --spec file
         inputs = [Path(r.path) for r in reports] + ([Path(spec)] if spec is not None else [])
         for path in write_all({Path(csv_path): report.to_csv(reports, errors).encode()}, inputs, force):
-            click.echo(f"derive: wrote {path}", err=True)
+            say(f"wrote {path}")
     for p, e in errors:  # one line each, whatever the file's name: path: reason, or path:line: reason
         line = re.match(r"line (\d+): ", e)
         where = f"{printable(p)}:{line.group(1)}" if line else printable(p)
@@ -211,6 +213,14 @@ def verify(notes: tuple[str, ...], spec: str | None, as_json: bool, fmt: str, ou
     if errors:
         return EXIT_BAD_INPUT
     return EXIT_WRONG if any(r.has_wrong for r in reports) or unchecked or low else 0
+
+
+def _columns(default: int) -> int:
+    """The terminal's width when the report goes to one (60 to 200 columns), else `default`: a file or a
+    pipe gets the same bytes whatever the terminal."""
+    if not sys.stdout.isatty():
+        return default
+    return max(60, min(200, shutil.get_terminal_size((default, 24)).columns))
 
 
 def _cores() -> int:
@@ -246,7 +256,7 @@ def _write_annotated(reports, output: str | None, force: bool, spec: str | None 
             copies[Path(output) / names[r.path]] = copy.encode()
     inputs = [Path(r.path) for r in reports] + ([Path(spec)] if spec is not None else [])
     for path in write_all(copies, inputs, force):
-        click.echo(f"derive: wrote {path}", err=True)
+        say(f"wrote {path}")
 
 
 def _copy_names(paths: list[str]) -> dict[str, str]:

@@ -136,38 +136,39 @@ _GLUE = "\x00"
 _COUNT = re.compile(r"(\d+) (correct|wrong|warning|unverifiable|notes|of \d+ formulas)")
 
 
-def _wrap(text: str, first: str, rest: str) -> list[str]:
-    """Wrap at WIDTH, never between a count and what it counts ("0 wrong" stays on one line)."""
+def _wrap(text: str, first: str, rest: str, width: int = WIDTH) -> list[str]:
+    """Wrap at `width`, never between a count and what it counts ("0 wrong" stays on one line)."""
     text = _COUNT.sub(lambda m: m.group(0).replace(" ", _GLUE), " ".join(text.split()))
-    lines = textwrap.wrap(text, WIDTH, initial_indent=first, subsequent_indent=rest,
+    lines = textwrap.wrap(text, width, initial_indent=first, subsequent_indent=rest,
                           break_long_words=True, break_on_hyphens=False) or [first.rstrip()]
     return [line.replace(_GLUE, " ") for line in lines]
 
 
-def to_text(reports: list[NoteReport], errors: list[tuple[str, str]], verbose: bool = False) -> str:
+def to_text(reports: list[NoteReport], errors: list[tuple[str, str]], verbose: bool = False,
+            width: int = WIDTH) -> str:
     """One block per note: every claim that is not plainly correct (all of them with verbose), wrapped
-    at 80 columns; a total when there are several notes."""
+    at `width` columns (80 unless a terminal is wider or narrower); a total when there are several notes."""
     out = []
     for r in reports:
-        out.extend(_wrap(summary_line(r), "", "    "))
+        out.extend(_wrap(summary_line(r), "", "    ", width))
         shown = [(v.line, v.col, MARKS[v.status], v) for v in r.verdicts if v.status != Status.CORRECT or verbose]
         if verbose:  # how the note was read, with the verdicts
             shown += [(d.line, d.col, "def", d) for d in r.definitions]
         for line, col, tag, v in sorted(shown, key=lambda x: (x[0], x[1])):
             where = f"{line:>4}:{col:<4}" if not r.cells else f"{r.locate(line):<9}"
             head = f"  {where} {tag:<5} "
-            out.append(head + _clip(v.source, WIDTH - len(head)))
-            out.extend(_wrap(v.message, " " * 13, " " * 13))
+            out.append(head + _clip(v.source, width - len(head)))
+            out.extend(_wrap(v.message, " " * 13, " " * 13, width))
             if getattr(v, "expected", None):
-                out.extend(_wrap(f"expected {v.expected}", " " * 13, " " * 15))
+                out.extend(_wrap(f"expected {v.expected}", " " * 13, " " * 15, width))
         for reading in r.readings:
-            out.extend(_wrap(f"note: {reading}", "  ", "        "))
+            out.extend(_wrap(f"note: {reading}", "  ", "        ", width))
         out.append("")
     if len(reports) > 1:
-        out.extend(_wrap(total_line(reports), "", "    "))
+        out.extend(_wrap(total_line(reports), "", "    ", width))
         out.append("")
     for path, message in errors:
-        out.extend(_wrap(f"{path}: not checked: {message}", "", "    "))
+        out.extend(_wrap(f"{path}: not checked: {message}", "", "    ", width))
     return "\n".join(out).rstrip() + "\n"
 
 
