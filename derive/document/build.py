@@ -74,20 +74,20 @@ def elided_affine(w: Writer, op: Affine) -> str:
     return " + ".join(parts)
 
 
+def forward_equation(w: Writer, q) -> Equation:
+    """A quantity of the forward pass: its definition and value (a long sum elided)."""
+    value = None if w.d.values is None else w.d.values[q.name]
+    if isinstance(q.op, Affine) and len(q.op.terms) > ELIDE_TERMS:
+        parts: list[Part] = [(q.tex,), (elided_affine(w, q.op),)]
+        if value is not None:
+            parts.append((fmt_tex(value),))
+        return Equation(tuple(parts))
+    return w.chain(q.tex, w.d.definitions[q.name], value)
+
+
 def forward(w: Writer) -> list:
-    items = []
-    for q in w.net.quantities:
-        if q.op is None or q.role not in (Role.HIDDEN, Role.OUTPUT):
-            continue
-        value = None if w.d.values is None else w.d.values[q.name]
-        if isinstance(q.op, Affine) and len(q.op.terms) > ELIDE_TERMS:
-            parts: list[Part] = [(q.tex,), (elided_affine(w, q.op),)]
-            if value is not None:
-                parts.append((fmt_tex(value),))
-            e = Equation(tuple(parts))
-        else:
-            e = w.chain(q.tex, w.d.definitions[q.name], value)
-        items.append((group_of(q), q.tex, e))
+    items = [(group_of(q), q.tex, forward_equation(w, q)) for q in w.net.quantities
+             if q.op is not None and q.role in (Role.HIDDEN, Role.OUTPUT)]
     return trim(items)
 
 
@@ -259,17 +259,7 @@ def forward_tables(w: Writer) -> list[ForwardTable]:
     top = max((k for k in layers if k is not None), default=None)
     out = []
     for layer, qs in layers.items():
-        items = []
-        for q in qs:
-            value = None if w.d.values is None else w.d.values[q.name]
-            if isinstance(q.op, Affine) and len(q.op.terms) > ELIDE_TERMS:
-                parts: list[Part] = [(q.tex,), (elided_affine(w, q.op),)]
-                if value is not None:
-                    parts.append((fmt_tex(value),))
-                e = Equation(tuple(parts))
-            else:
-                e = w.chain(q.tex, w.d.definitions[q.name], value)
-            items.append((group_of(q), q.tex, e))
+        items = [(group_of(q), q.tex, forward_equation(w, q)) for q in qs]
         out.append(ForwardTable(layer, layer == top, tuple(trim(items))))
     return out
 
