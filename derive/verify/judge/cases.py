@@ -72,19 +72,25 @@ def at_note_values(ck, ra, rb, ea, names: list[str]):
     return correct(Stage.NOTE_VALUES, f"equal ({why})")
 
 
-def leaf_values(ck, a, b) -> bool:
-    """A matrix of names the note defines nowhere, set equal to a matrix of plain numbers."""
+def named_entries(a, b) -> list | None:
+    """[(name, number)] entry by entry when a is a matrix of names and b one of plain numbers of the same
+    shape (θ = [0.19 0.55; 0.33 0.16]), else None."""
     if not (isinstance(a, Matrix) and isinstance(b, Matrix)) or len(a.rows) != len(b.rows) \
             or any(len(r) != len(s) for r, s in zip(a.rows, b.rows)):
+        return None
+    pairs = [(name, number) for row, numbers in zip(a.rows, b.rows) for name, number in zip(row, numbers)]
+    if not all(isinstance(name, Ref) and as_number(number) is not None for name, number in pairs):
+        return None
+    return pairs
+
+
+def leaf_values(ck, a, b) -> bool:
+    """A matrix of names the note defines nowhere, set equal to a matrix of plain numbers."""
+    pairs = named_entries(a, b)
+    if pairs is None:
         return False
-    for row, numbers in zip(a.rows, b.rows):
-        for name, number in zip(row, numbers):
-            if not isinstance(name, Ref) or as_number(number) is None:
-                return False
-            q = ck.model.resolve(name)
-            if q is None or q.definition is not None:
-                return False
-    return True
+    quantities = [ck.model.resolve(name) for name, _ in pairs]
+    return all(q is not None and q.definition is None for q in quantities)
 
 
 def under_condition(ck, st: Statement) -> bool:

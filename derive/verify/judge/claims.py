@@ -12,6 +12,7 @@ Definitions, value lists and remarks are read, not judged.
 from __future__ import annotations
 
 import random
+from functools import cached_property
 
 import mpmath
 import sympy as sp
@@ -402,11 +403,7 @@ class Checker:
         for q in model.computed():
             if q.definition.has(sp.log):
                 logged |= q.definition.free_symbols
-        groups: dict = {}
-        for q in model.leaves():
-            if q.key in model.values:
-                groups.setdefault(tuple(t.rstrip("0123456789") for t in q.key), []).append(q)
-        for members in groups.values():
+        for members in _numbered(q for q in model.leaves() if q.key in model.values):
             values = [model.values[q.key] for q in members]
             if len(members) > 1 and set(values) <= {0, 1} and sum(values) == 1 \
                     and any(q.symbol in logged for q in members):
@@ -423,15 +420,17 @@ class Checker:
                 if q.definition is None:
                     env[q.symbol] = mpmath.mpf(rng.uniform(0.15, 0.85))
             env.update(fixed)
-            for group in self._distributions():  # targets of a cross-entropy: a distribution, summing to 1
+            for group in self._distributions:  # targets of a cross-entropy: a distribution, summing to 1
                 if not any(x in fixed for x in group):
                     total = mpmath.fsum(env[x] for x in group)
                     env.update({x: env[x] / total for x in group})
             return fill_in(self.model, env, self.calc)
 
+    @cached_property
     def _distributions(self) -> list[list]:
         """Groups of leaves without values (y_1, y_2, y_3) that weigh the logs of the loss, −Σ y_k log ŷ_k:
-        the targets of a cross-entropy, which p − y needs to sum to 1 (a note writes Σ_t y_t = 1 in words)."""
+        the targets of a cross-entropy, which p − y needs to sum to 1 (a note writes Σ_t y_t = 1 in words).
+        Worked out once per note: the loss is expanded, and each random point asks."""
         model = self.model
         loss = model.quantities.get(model.loss) if model.loss is not None else None
         if loss is None or loss.definition is None or not loss.definition.has(sp.log):
@@ -440,11 +439,8 @@ class Checker:
         for term in sp.Add.make_args(sp.expand(loss.definition)):
             if term.has(sp.log):
                 weights |= {f for f in sp.Mul.make_args(term) if f.is_Symbol}
-        groups: dict = {}
-        for q in model.leaves():
-            if q.symbol in weights and q.key not in model.values:
-                groups.setdefault(tuple(t.rstrip("0123456789") for t in q.key), []).append(q.symbol)
-        return [g for g in groups.values() if len(g) > 1]
+        groups = _numbered(q for q in model.leaves() if q.symbol in weights and q.key not in model.values)
+        return [[q.symbol for q in g] for g in groups if len(g) > 1]
 
     def env(self, point: int) -> dict:
         """Every quantity's value at random point `point` (worked out once per note)."""
@@ -488,6 +484,14 @@ class Checker:
 
     def text_of(self, expr) -> str:
         return _NoteText(self.printer_names).doprint(expr)
+
+
+def _numbered(quantities) -> list[list]:
+    """Quantities grouped by name without their numbers (t_1, t_2, t_3 are one group), in order."""
+    groups: dict = {}
+    for q in quantities:
+        groups.setdefault(tuple(t.rstrip("0123456789") for t in q.key), []).append(q)
+    return list(groups.values())
 
 
 def _shape(e) -> tuple:

@@ -7,9 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..model.note_model import NoteModel
-from ..read.ir import Matrix, Ref
+from ..read.ir import Ref
 from ..read.names import display
 from ..read.statements import Statement, as_number
+from .cases import named_entries
 
 
 @dataclass(frozen=True)
@@ -51,20 +52,16 @@ def definitions_read(statements: list[Statement], model: NoteModel, text: str) -
 
 def _given_matrix(left, right, model: NoteModel) -> str:
     """"θ1, …, θ6" when a matrix of names is set to numbers the model took as their values, else ""."""
-    if not (isinstance(left, Matrix) and isinstance(right, Matrix)) or len(left.rows) != len(right.rows):
+    pairs = named_entries(left, right)
+    if pairs is None:
         return ""
     names, valued = [], 0
-    for row, numbers in zip(left.rows, right.rows):
-        if len(row) != len(numbers):
+    for name, _ in pairs:
+        q = model.resolve(name)
+        if q is not None and q.definition is not None:
             return ""
-        for name, number in zip(row, numbers):
-            if not isinstance(name, Ref) or as_number(number) is None:
-                return ""
-            q = model.resolve(name)
-            if q is not None and q.definition is not None:
-                return ""
-            valued += q is not None and q.key in model.values
-            names.append(display(name.key))
+        valued += q is not None and q.key in model.values
+        names.append(display(name.key))
     if not valued:
         return ""  # nothing was read from it
     return f"{names[0]}, …, {names[-1]}" if len(names) > 2 else ", ".join(names)
