@@ -10,6 +10,7 @@ import pytest
 from oracles import mlp_numpy
 
 from derive import derive, load
+from derive import document as derive_document
 from derive.document.build import build
 from derive.document.figure import network_figure
 from derive.document.formatting import fmt_tex
@@ -194,8 +195,14 @@ def test_notebook_displays():
     assert len(big) < 8000 and "more gradients" in big
     g = d.gradients["w5"]
     assert g._repr_latex_() == latex(g) == markdown(g)
-    assert g._repr_latex_().startswith(r"$$\frac{\partial L}{\partial w_{5}} = \delta_{net_{o1}} out_{h1}")
-    assert g._repr_latex_().endswith("= 0.082167041$$")
+    # in the document's names: its loss (E_total, not L), its quantities (\mathrm{out}_{h1}, not out_{h1})
+    text = derive_document(d)
+    lhs = re.search(r"\\frac\{\\partial (E_\{[^{}]*\{[^{}]*\}\})\}\{\\partial w_\{5\}\}", text)
+    assert lhs and lhs.group(1) == r"E_{\mathrm{total}}"
+    assert g._repr_latex_().startswith(f"$${lhs.group(0)} = ")
+    assert r"\mathrm{out}_{h1}" in text and r"\mathrm{out}_{h1}" in g._repr_latex_()
+    assert "out_{h1}" not in g._repr_latex_().replace(r"\mathrm{out}_{h1}", "")
+    assert g._repr_latex_().endswith(f"= {fmt_tex(g.value)}$$")
 
 
 # --- the lecture order (forward tables, the backward pass layer by layer, the update) ----------------

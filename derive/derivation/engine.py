@@ -138,10 +138,19 @@ class Gradient:
     compact: sp.Expr | None                 # factored form in named quantities, if readable
     value: float | None
     updated: float | None
+    # the network it belongs to, for its names (the loss's, the quantities'): not part of its identity
+    network: Network | None = field(default=None, compare=False, repr=False)
 
     @property
     def best_form(self) -> sp.Expr:
         return self.compact if self.compact is not None else self.delta_form
+
+    def __repr__(self) -> str:
+        """One line in the network's names, e.g. Gradient(w5: dE_total/dw5 = 0.0821670408, 1 path)."""
+        loss = self.network.loss if self.network is not None else "L"
+        value = "no value" if self.value is None else f"{self.value:.9g}"
+        paths = f"{self.path_count} path" + ("" if self.path_count == 1 else "s")
+        return f"Gradient({self.param}: d{loss}/d{self.param} = {value}, {paths})"
 
 
 @dataclass
@@ -157,6 +166,12 @@ class Derivation:
     @property
     def loss_value(self) -> float | None:
         return None if self.values is None else self.values[self.network.loss]
+
+    def __repr__(self) -> str:
+        """One line, e.g. Derivation(mlp-222: 10 gradients of E_total = 0.298371109, learning rate 0.5)."""
+        loss = self.network.loss + ("" if self.loss_value is None else f" = {self.loss_value:.9g}")
+        lr = "" if self.learning_rate is None else f", learning rate {self.learning_rate:g}"
+        return f"Derivation({self.network.name}: {len(self.gradients)} gradients of {loss}{lr})"
 
     @property
     def updated(self) -> dict[str, float]:
@@ -284,7 +299,7 @@ def derive(net: Network, allow_large: bool = False) -> Derivation:
         if p.name not in b.reach:  # a parameter the loss does not depend on
             out[p.name] = Gradient(p.name, (), 0, (), sp.Integer(0), sp.Integer(0),
                                    None if values is None else 0.0,
-                                   None if (values is None or lr is None) else float(values[p.name]))
+                                   None if (values is None or lr is None) else float(values[p.name]), net)
             continue
         via = tuple(b.factor(c, p.name) for c in b.kids(p.name))
         delta_form = plus(*[times(b.towards_signals(f.of), f.expr) for f in via])
@@ -293,7 +308,7 @@ def derive(net: Network, allow_large: bool = False) -> Derivation:
         compact = b.compact(p.name) if b.size(p.name) <= COMPACT_LIMIT else None
         value = None if grads is None else float(grads[p.name])
         updated = None if (value is None or lr is None) else float(values[p.name]) - lr * value
-        out[p.name] = Gradient(p.name, paths, count, via, delta_form, compact, value, updated)
+        out[p.name] = Gradient(p.name, paths, count, via, delta_form, compact, value, updated, net)
 
     floats = None if values is None else {k: float(x) for k, x in values.items()}
     defs = {q.name: definition(q) for q in net.quantities if q.op is not None}

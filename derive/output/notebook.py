@@ -12,27 +12,31 @@ from ..algebra import symbol
 from ..derivation.engine import Gradient
 from ..document.build import build
 from ..document.formatting import fmt_tex
-from ..document.printing import TeacherLatex, leibniz
+from ..document.printing import Printers, TeacherLatex, leibniz
 from ..document.writer import Writer
 from .render import document_files
 
 
-def _gradient_printer(g: Gradient) -> TeacherLatex:
-    """A printer for a Gradient on its own (it does not know its network): names as SymPy writes
-    them, each δ as δ with its quantity's name."""
+def _gradient_latex(g: Gradient) -> str:
+    """∂loss/∂param = the δ form = the factored form = the value, in the network's names as the document
+    writes them (a Gradient made without its network: ∂L and the names as SymPy writes them)."""
+    if g.network is not None:
+        p = Printers(g.network)
+        lhs, tex = leibniz(p, g.network.loss, g.param), p.latex
+    else:
+        lhs, tex = r"\frac{\partial L}{\partial %s}" % sp.latex(symbol(g.param)), _bare_printer(g).doprint
+    forms = [tex(g.delta_form)] + ([tex(g.compact)] if g.compact is not None else [])
+    value = [fmt_tex(g.value)] if g.value is not None else []
+    return " = ".join([lhs, *dict.fromkeys(forms), *value])
+
+
+def _bare_printer(g: Gradient) -> TeacherLatex:
+    """A printer for a Gradient without its network: each δ as δ with its quantity's name."""
     names = {}
     for s in g.delta_form.free_symbols | (g.compact.free_symbols if g.compact is not None else set()):
         if s.name.startswith("delta__"):
             names[s] = r"\delta_{%s}" % sp.latex(sp.Symbol(s.name[len("delta__"):]))
     return TeacherLatex(names)
-
-
-def _gradient_latex(g: Gradient) -> str:
-    p = _gradient_printer(g)
-    lhs = r"\frac{\partial L}{\partial %s}" % sp.latex(symbol(g.param))
-    forms = [p.doprint(g.delta_form)] + ([p.doprint(g.compact)] if g.compact is not None else [])
-    value = [fmt_tex(g.value)] if g.value is not None else []
-    return " = ".join([lhs, *dict.fromkeys(forms), *value])
 
 
 SHOWN = 24  # gradients a notebook display lists before it says how many more there are ...
