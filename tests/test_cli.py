@@ -18,11 +18,12 @@ def run(capsys, *argv):
     return code, out, err
 
 
-def test_examples_lists_every_note(capsys):
+def test_examples_lists_every_example_and_no_file_the_package_lacks(capsys):
     code, out, _ = run(capsys, "examples")
     assert code == 0
     for name in ["mlp-221", "mlp-222", "mlp-221-se", "mlp-231"]:
         assert name in out
+    assert ".txt" not in out and "[note" not in out  # the notes are the repository's tests, not installed
 
 
 def test_gradients_json_keys_and_values(capsys):

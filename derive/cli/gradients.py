@@ -35,10 +35,11 @@ TEXT_WIDTH = 80
 
 
 def examples() -> int:
-    """The built-in networks, each with the note it reproduces."""
+    """The built-in networks, each in a line of words: the note files they reproduce are the repository's
+    (tests/notes/seeds, named in the gallery), not the installed package's."""
     width = max(len(n) for n in EXAMPLES)
     for e in EXAMPLES.values():
-        click.echo(f"{e.name.ljust(width)}  {e.summary}  [note {e.note}]")
+        click.echo(f"{e.name.ljust(width)}  {e.summary}")
     return 0
 
 

@@ -151,8 +151,8 @@ class Example:
 
 EXAMPLES: dict[str, Example] = {e.name: e for e in [
     Example("mlp-221", "000_bd776a7096b11a4f.txt", "2-2-1 sigmoid MLP, 1/2 (output - target)^2", _mlp_221),
-    Example("mlp-222", "001_84a26f5000e749b5.txt", "2-2-2 sigmoid MLP with the note's numbers, learning rate 0.5",
-            _mlp_222),
+    Example("mlp-222", "001_84a26f5000e749b5.txt", "2-2-2 sigmoid MLP with the numbers of the classic worked "
+            "example, learning rate 0.5", _mlp_222),
     Example("mlp-221-se", "002_f8e2d75a1c700bfe.txt", "2-2-1 sigmoid MLP, L = (y_true - y_pred)^2", _mlp_221_se),
     Example("mlp-231", "004_8c9fba2d71a6ddb8.txt", "2-3-1 sigmoid MLP, matrix form", _mlp_231),
     Example("rnn-2step", "003_c489d0f6716235dc.txt", "Elman RNN over 2 steps, backprop through time, all "
