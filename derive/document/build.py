@@ -9,6 +9,7 @@ then the error signals, the matrix form of a layered network, and a summary tabl
 
 from __future__ import annotations
 
+import os
 import re
 from fractions import Fraction
 
@@ -32,6 +33,7 @@ from .model import (
     ForwardTable,
     GradientSection,
     Group,
+    OneHot,
     Part,
     Section,
     Stage,
@@ -91,7 +93,52 @@ def forward(w: Writer) -> list:
     return trim(items)
 
 
+def indexed(texs: list[str]) -> tuple[str, str, list[str]] | None:
+    """Names printed alike but for one number (t_{0}, …, t_{9}): what comes before and after it, and
+    each number as printed; None when they differ otherwise."""
+    if len(texs) < 2:
+        return None
+    before = os.path.commonprefix(texs).rstrip("0123456789")
+    after = os.path.commonprefix([t[::-1] for t in texs])[::-1].lstrip("0123456789")
+    numbers = [t[len(before):len(t) - len(after)] for t in texs]
+    if not all(n.isdigit() for n in numbers) or any(len(before) + len(after) >= len(t) for t in texs):
+        return None
+    return before, after, numbers
+
+
+def one_hot(w: Writer) -> tuple[OneHot, str, str] | None:
+    """A cross-entropy whose targets are known and one-hot, over outputs and targets numbered alike
+    (o_{0} … o_{9}, t_{0} … t_{9}): the true class, the loss as one indexed sum, and the prediction
+    of the true class. None otherwise (a distribution as target, targets not given, other names)."""
+    net = w.net
+    op = net[net.loss].op
+    if not isinstance(op, Loss) or op.fn != "cross_entropy" or w.d.values is None:
+        return None
+    targets = [net.values.get(t) for _, t in op.pairs]
+    if any(v is None or v not in (0, 1) for v in targets) or sum(targets) != 1:
+        return None
+    preds, truths = indexed([w.tex(y) for y, _ in op.pairs]), indexed([w.tex(t) for _, t in op.pairs])
+    if preds is None or truths is None or preds[2] != truths[2]:
+        return None
+    numbers = [int(n) for n in preds[2]]
+    if numbers != list(range(numbers[0], numbers[0] + len(numbers))):
+        return None
+    k = "k"
+    general = (rf"-\sum_{{{k}={numbers[0]}}}^{{{numbers[-1]}}} {truths[0]}{k}{truths[1]} "
+               rf"\log\left({preds[0]}{k}{preds[1]}\right)")
+    true = targets.index(1)
+    return OneHot(preds[2][true], w.tex(op.pairs[true][1]), len(op.pairs)), general, op.pairs[true][0]
+
+
 def loss(w: Writer) -> list:
+    """The loss: for a one-hot cross-entropy the one term left, L = −Σ_k t_k log o_k = −log o_3 (the
+    terms of the other classes are 0); otherwise each term, then their sum."""
+    hot = one_hot(w)
+    if hot is not None:
+        _, general, y = hot
+        value = w.d.values
+        return [Equation(((w.tex(w.net.loss),), (general,), (rf"-\log\left({w.tex(y)}\right)",),
+                          (rf"-\log\left({fmt_tex(value[y])}\right)",), (fmt_tex(value[w.net.loss]),)))]
     items = []
     for q in w.net.of_role(Role.LOSS_TERM, Role.LOSS):
         value = None if w.d.values is None else w.d.values[q.name]
@@ -225,19 +272,33 @@ BOXES: dict[str, tuple[tuple[str, ...], ...]] = {   # {a} the activation, {z} it
     "softmax_ce": (
         (r"p_{{j}}", r"\frac{{e^{{z_{{j}}}}}}{{\sum_{{i}} e^{{z_{{i}}}}}}"),
         (r"\ell", r"-\sum_{{j}} t_{{j}} \log p_{{j}}"),
-        (r"\frac{{\partial p_{{j}}}}{{\partial z_{{k}}}}", r"p_{{j}} \left(\mathbb{{1}}[j = k] - p_{{k}}\right)"),
+        (r"\frac{{\partial p_{{j}}}}{{\partial z_{{k}}}}", r"p_{{j}} \left(\mathbf{{1}}[j = k] - p_{{k}}\right)"),
         (r"\frac{{\partial \ell}}{{\partial z_{{k}}}}",
-         r"-\sum_{{j}} \frac{{t_{{j}}}}{{p_{{j}}}} \, p_{{j}} \left(\mathbb{{1}}[j = k] - p_{{k}}\right)",
+         r"-\sum_{{j}} \frac{{t_{{j}}}}{{p_{{j}}}} \, p_{{j}} \left(\mathbf{{1}}[j = k] - p_{{k}}\right)",
          r"-t_{{k}} + p_{{k}} \sum_{{j}} t_{{j}}", r"p_{{k}} - t_{{k}}"),
     ),
 }
 
 
+ONE_HOT_BOX = (  # softmax_ce when the target is class {c}: from ℓ = −log p_c, as a lecture derives it
+    (r"p_{{j}}", r"\frac{{e^{{z_{{j}}}}}}{{\sum_{{i}} e^{{z_{{i}}}}}}"),
+    (r"\ell", r"-\log\left(p_{{{c}}}\right)", r"-z_{{{c}}} + \log \sum_{{i}} e^{{z_{{i}}}}"),
+    (r"\frac{{\partial \ell}}{{\partial z_{{k}}}}",
+     r"-\mathbf{{1}}[k = {c}] + \frac{{e^{{z_{{k}}}}}}{{\sum_{{i}} e^{{z_{{i}}}}}}", r"p_{{k}} - t_{{k}}"),
+)
+
+
 def box(w: Writer, key: str, of: str) -> Box:
-    """The boxed derivation `key`, in the names of the quantity where it is first used."""
+    """The boxed derivation `key`, in the names of the quantity where it is first used (softmax with
+    cross-entropy in general letters, from the true class when the target is one-hot)."""
     op = w.net[of].op
     a, z = w.tex(of), (w.tex(op.arg) if isinstance(op, Activate) else "z")
-    return Box(key, tuple(Equation(tuple((p.format(a=a, z=z),) for p in line)) for line in BOXES[key]))
+    lines, target = BOXES[key], ""
+    hot = one_hot(w) if key == "softmax_ce" else None
+    if hot is not None:
+        lines, target = ONE_HOT_BOX, hot[0].cls
+    return Box(key, tuple(Equation(tuple((p.format(a=a, z=z, c=target),) for p in line)) for line in lines),
+               target)
 
 
 def box_key(net: Network, of: str) -> str | None:
@@ -487,4 +548,5 @@ def _build(d: Derivation, detail_limit: int, only: set[str] | None, decimals: in
         updates=updates(w, sections),
         after=loss_after(d),
         decimals=decimals,
+        one_hot=None if (hot := one_hot(w)) is None else hot[0],
     )

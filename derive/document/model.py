@@ -152,11 +152,23 @@ class Group:
 @dataclass(frozen=True)
 class Box:
     """A derivation in a box, where its result is first used: key "sigmoid", "tanh", "relu" or
-    "softmax_ce" (∂L/∂z = p − t); lines aligned on "="."""
+    "softmax_ce" (∂L/∂z = p − t); lines aligned on "=". For softmax_ce with a one-hot target, `target`
+    is the true class (as its index is printed), and the derivation starts from ℓ = −log p of that class."""
 
     key: str
     lines: tuple[Equation, ...]
+    target: str = ""
     kind: ClassVar[str] = "box"
+
+
+@dataclass(frozen=True)
+class OneHot:
+    """A cross-entropy whose targets are one-hot: the true class as its index is printed ("3"), that
+    target as printed (t_{3}), and how many terms the loss has (one per class)."""
+
+    cls: str
+    target: str
+    terms: int
 
 
 @dataclass(frozen=True)
@@ -207,6 +219,7 @@ class Document:
     updates: Group | None = None                               # every update, after the gradients
     after: float | None = None                                 # the loss after one step
     decimals: int = DECIMALS                                   # at most this many decimals in every number
+    one_hot: OneHot | None = None                              # a cross-entropy with a one-hot target
 
     @property
     def worked(self) -> list[GradientSection]:
