@@ -13,7 +13,7 @@ import pytest
 from oracles import cnn_numpy
 
 from derive import derive, load
-from derive.document.build import build, indexed
+from derive.document.build import build, indexed, map_entry
 from derive.network.mlp import LAYERED, build_mlp
 from derive.output.render import document_files
 
@@ -22,17 +22,9 @@ LAYERS = [("conv", 6, 3), ("pool", "max", 2), ("conv", 3, 2), ("pool", "avg", 2)
 
 def lenet_outputs():
     """The softmax outputs of the lenet example, from the oracle and the example's numbers."""
-    v = {k: float(x) for k, x in load("lenet").values.items()}
-    x = np.array([[[v[f"x_{i}_{j}"] for j in range(1, 13)] for i in range(1, 13)]])
-    K1 = np.array([[[[v[f"k1_{m}_{n}_{c}"] for n in (1, 2, 3)] for m in (1, 2, 3)]] for c in range(1, 7)])
-    K2 = np.array([[[[v[f"k2_{m}_{n}_{d}_{c}"] for n in (1, 2)] for m in (1, 2)] for d in range(1, 7)]
-                   for c in range(1, 4)])
-    W = np.array([[v[f"w_{j}_{i}"] for i in range(1, 13)] for j in range(10)])
-    params = [(K1, np.array([v[f"b1_{c}"] for c in range(1, 7)])), None,
-              (K2, np.array([v[f"b2_{c}"] for c in range(1, 4)])), None,
-              (W, np.array([v[f"b_{j}"] for j in range(10)]))]
-    _, p = cnn_numpy.forward(x, LAYERS, params, "sigmoid", "softmax")
-    return p, [v[f"t_{j}"] for j in range(10)]
+    x, t, layers, params = lenet_arrays()
+    _, p = cnn_numpy.forward(x, layers, params, "sigmoid", "softmax")
+    return p, list(t)
 
 
 @pytest.fixture(scope="module")
@@ -117,3 +109,112 @@ def test_indexed_names():
     assert indexed(["a^{(2)}_{1}", "a^{(2)}_{2}"]) == ("a^{(2)}_{", "}", ["1", "2"])
     assert indexed(["y_{1}", "z_{1}"]) is None
     assert indexed(["t_{3}"]) is None
+
+
+# --- the given numbers as matrices, the δ maps ----------------------------------------------------
+
+def values():
+    return {k: float(x) for k, x in load("lenet").values.items()}
+
+
+def matrix(body: str) -> np.ndarray:
+    return np.array([[float(e) for e in row.split("&")] for row in body.split(r"\\")])
+
+
+def pmatrix_after(text: str, lhs: str) -> np.ndarray:
+    m = re.search(re.escape(lhs) + r" = \\begin\{pmatrix\} (.*?) \\end\{pmatrix\}", text)
+    assert m, lhs
+    return matrix(m.group(1))
+
+
+def test_the_image_kernels_and_weights_are_matrices(lenet):
+    doc, files = lenet
+    v = values()
+    image = np.array([[v[f"x_{i}_{j}"] for j in range(1, 13)] for i in range(1, 13)])
+    kernels1 = {c: np.array([[v[f"k1_{m}_{n}_{c}"] for n in (1, 2, 3)] for m in (1, 2, 3)]) for c in range(1, 7)}
+    kernels2 = {(d, c): np.array([[v[f"k2_{m}_{n}_{d}_{c}"] for n in (1, 2)] for m in (1, 2)])
+                for d in range(1, 7) for c in range(1, 4)}
+    weights = np.array([[v[f"w_{j}_{i}"] for i in range(1, 13)] for j in range(10)])
+    for fmt in ("md", "tex"):
+        values_section = files[fmt][:files[fmt].index("The forward pass")]
+        assert (pmatrix_after(values_section, "x") == image).all()
+        for c, k in kernels1.items():
+            assert (pmatrix_after(values_section, rf"k^{{1}}_{{\cdot,\cdot,{c}}}") == k).all()
+        for (d, c), k in kernels2.items():
+            assert (pmatrix_after(values_section, rf"k^{{2}}_{{\cdot,\cdot,{d},{c}}}") == k).all()
+        assert (pmatrix_after(values_section, r"w_{\cdot,\cdot}") == weights).all()
+    tex = files["tex"][:files["tex"].index(r"\section{The forward pass}")]
+    assert "x_{1,1} =" not in tex and "k^{1}_{1,1,1} =" not in tex and "w_{0,1} =" not in tex  # no flat list
+    assert "b^{1}_{1} = 0.5" in tex and r"\setcounter{MaxMatrixCols}" in files["tex"]
+    html = files["html"][files["html"].index('<h2 id="values">'):files["html"].index('<h2 id="forward">')]
+    assert html.count("<mtable") == 1 + 6 + 18 + 1   # the image, 6 + 18 kernels, the dense weights
+    assert [g.key for g in doc.grids] == ["input", "kernels", "kernels", "weights"]
+
+
+def test_markdown_names_each_entry_verify_cannot_read_from_a_matrix(lenet):
+    """`x = (…)` gives derive verify every x_{i,j}; the kernels' and weights' names have further indices
+    (or count rows from 0), so the Markdown repeats them by name, folded away."""
+    _, files = lenet
+    md = files["md"]
+    values_section = md[:md.index("## 2. The forward pass")]
+    folded = values_section[values_section.index("<details>"):values_section.index("</details>")]
+    before = values_section[:values_section.index("<details>")]
+    assert "k^{1}_{1,1,1} = -0.43" in folded and "w_{0,1} = 0.25" in folded and "k^{2}_{2,2,6,3} = 0.42" in folded
+    assert "x_{1,1} =" not in values_section   # read from the matrix
+    assert "k^{1}_{1,1,1} =" not in before and "$$x = \\begin{pmatrix} 0.9 & 0.4" in before
+    assert values()["k1_1_1_1"] == -0.43 and values()["w_0_1"] == 0.25 and values()["k2_2_2_6_3"] == 0.42
+
+
+def first_maps_before_pooling() -> np.ndarray:
+    """C¹ of lenet, worked out here: σ(Σ_{m,n} x_{g+m-1,h+n-1} k¹_{m,n,c} + b¹_c)."""
+    v = values()
+    x = np.array([[v[f"x_{i}_{j}"] for j in range(1, 13)] for i in range(1, 13)])
+    out = np.zeros((10, 10, 6))
+    for c in range(6):
+        k = np.array([[v[f"k1_{m}_{n}_{c + 1}"] for n in range(1, 4)] for m in range(1, 4)])
+        for g in range(10):
+            for h in range(10):
+                out[g, h, c] = 1 / (1 + np.exp(-(np.sum(x[g:g + 3, h:h + 3] * k) + v[f"b1_{c + 1}"])))
+    return out
+
+
+def test_the_error_signals_of_the_first_maps_show_where_max_pooling_sends_the_gradient(lenet):
+    doc, files = lenet
+    p, t = lenet_outputs()
+    _, grads = cnn_numpy.gradients(*lenet_arrays())
+    C = first_maps_before_pooling()
+    maps = {e.lhs: e for s in doc.stages for i in s.items if getattr(i, "key", "") == "maps" for e in i.equations}
+    for c in range(1, 7):
+        e = maps[rf"\delta^{{C^{{1}}}}_{{\cdot,\cdot,{c}}}"]
+        body = e.parts[1][0].removeprefix(r"\begin{bmatrix}").removesuffix(r"\end{bmatrix}")
+        d = matrix(body)
+        assert d.shape == (10, 10)
+        for g in range(0, 10, 2):
+            for h in range(0, 10, 2):
+                window = C[g:g + 2, h:h + 2, c - 1]
+                gets = np.argwhere(d[g:g + 2, h:h + 2] != 0)
+                assert len(gets) <= 1   # one position of each window, the first maximum
+                if len(gets):
+                    assert window[tuple(gets[0])] == window.max()
+        assert d.sum() == pytest.approx(grads[0][1][c - 1], abs=100 * 5e-5)   # Σ δ over the map = ∂L/∂b¹_c
+        assert (d != 0).sum() >= 20
+    assert r"\delta^{C^{1}}_{\cdot,\cdot,1} = \begin{bmatrix}" in files["md"]
+    assert "{\\footnotesize" in files["tex"]
+
+
+def lenet_arrays():
+    v = values()
+    x = np.array([[[v[f"x_{i}_{j}"] for j in range(1, 13)] for i in range(1, 13)]])
+    K1 = np.array([[[[v[f"k1_{m}_{n}_{c}"] for n in (1, 2, 3)] for m in (1, 2, 3)]] for c in range(1, 7)])
+    K2 = np.array([[[[v[f"k2_{m}_{n}_{d}_{c}"] for n in (1, 2)] for m in (1, 2)] for d in range(1, 7)]
+                   for c in range(1, 4)])
+    W = np.array([[v[f"w_{j}_{i}"] for i in range(1, 13)] for j in range(10)])
+    params = [(K1, np.array([v[f"b1_{c}"] for c in range(1, 7)])), None,
+              (K2, np.array([v[f"b2_{c}"] for c in range(1, 4)])), None,
+              (W, np.array([v[f"b_{j}"] for j in range(10)]))]
+    return x, np.array([v[f"t_{j}"] for j in range(10)]), LAYERS, params
+
+
+def test_an_entry_of_a_map_shows_its_first_digit():
+    assert [map_entry(v) for v in (0.0, 0.024289657, -0.000922114, 0.000043, -0.0000071)] == \
+        ["0", "0.0243", "-0.0009", "0.00004", "-0.00001"]

@@ -32,6 +32,8 @@ from .model import (
     Equation,
     ForwardTable,
     GradientSection,
+    Grid,
+    Grids,
     Group,
     OneHot,
     Part,
@@ -56,17 +58,75 @@ GIVENS_PER_LINE = 5
 
 # --- the sections --------------------------------------------------------------------------------
 
-def givens(w: Writer) -> list[str]:
+def givens(w: Writer, only=None, rate: bool = True) -> list[str]:
+    """The given numbers as lines of name = value (those named in `only`, if given), then η."""
     net = w.net
     lines = []
     for role in (Role.INPUT, Role.TARGET, Role.PARAM):
         items = [f"{w.tex(q.name)} = {fmt_tex(float(net.values[q.name]))}"
-                 for q in net.of_role(role) if q.name in net.values]
+                 for q in net.of_role(role) if q.name in net.values and (only is None or q.name in only)]
         for i in range(0, len(items), GIVENS_PER_LINE):
             lines.append(r", \quad ".join(items[i:i + GIVENS_PER_LINE]))
-    if net.learning_rate is not None:
+    if rate and net.learning_rate is not None:
         lines.append(rf"\eta = {fmt_tex(float(net.learning_rate))}")
     return lines
+
+
+LETTERS = {"input": ("i", "j"), "kernels": ("m", "n"), "weights": ("j", "i")}  # as the index form writes them
+SUBSCRIPT = re.compile(r"^(?P<base>.*)_\{(?P<numbers>\d+(?:,\d+)+)\}$")
+GRID_LINE = 80   # a line of matrices shows about this many characters at most
+
+
+def grids(w: Writer) -> tuple[list[Grids], set[str], set[str]]:
+    """A CNN's image, kernels and dense weights as matrices, as a lecture shows them: every given
+    quantity printed with two or more numbers in its subscript (x_{i,j}, k^{1}_{m,n,c}, w_{j,i}) is
+    entry (first, second) of the matrix of its name and further numbers. Returns the groups, the names
+    they show, and those of them `derive verify` reads from `x = (…)`."""
+    net = w.net
+    if net.kind != "cnn" or not net.values:
+        return [], set(), set()
+    blocks: dict[tuple, dict[tuple[int, int], str]] = {}
+    for q in net.of_role(Role.INPUT, Role.PARAM):
+        m = SUBSCRIPT.match(q.tex)
+        if m is None or q.name not in net.values:
+            continue
+        numbers = tuple(int(n) for n in m["numbers"].split(","))
+        blocks.setdefault((q.role, q.layer, m["base"], numbers[2:]), {})[numbers[:2]] = q.name
+    kinds: dict[tuple, list[Grid]] = {}
+    shown: set[str] = set()
+    readable: set[str] = set()
+    for (role, layer, base, rest), cells in sorted(blocks.items(), key=lambda kv: (
+            list(blocks).index(next(k for k in blocks if k[:3] == kv[0][:3])), kv[0][3][::-1])):
+        rows = sorted({r for r, _ in cells})
+        cols = sorted({c for _, c in cells})
+        if len(cells) != len(rows) * len(cols) or rows != list(range(rows[0], rows[-1] + 1)) \
+                or cols != list(range(cols[0], cols[-1] + 1)):
+            continue
+        plain = not rest and rows[0] == cols[0] == 1
+        lhs = base if plain else base + "_{" + ",".join([r"\cdot", r"\cdot"] + [str(n) for n in rest]) + "}"
+        entries = tuple(tuple(fmt_tex(float(net.values[cells[(r, c)]])) for c in cols) for r in rows)
+        key = "input" if role == Role.INPUT else ("kernels" if rest else "weights")
+        kinds.setdefault((key, layer, base, len(rest)), []).append(Grid(lhs, entries, plain, (rows[0], cols[0])))
+        shown |= set(cells.values())
+        if plain:
+            readable |= set(cells.values())
+    out = []
+    for (key, layer, _, extra), members in kinds.items():
+        lines: list[list[Grid]] = []
+        width = 0
+        for g in members:
+            size = visible_length(g.lhs) + 3 + len(g.rows[0]) * (max(len(e) for r in g.rows for e in r) + 2)
+            if not lines or width + size > GRID_LINE:
+                lines.append([])
+                width = 0
+            lines[-1].append(g)
+            width += size
+        base = members[0].lhs.split("_{")[0]
+        place, more = LETTERS[key], ("c",) if extra == 1 else ("d", "c")[-extra:] if extra else ()
+        entry = base + "_{" + ",".join(place + more) + "}"
+        matrix = base + ("_{" + ",".join((r"\cdot", r"\cdot") + more) + "}" if not members[0].readable else "")
+        out.append(Grids(key, layer, tuple(tuple(line) for line in lines), extra, entry, matrix))
+    return out, shown, readable
 
 
 def elided_affine(w: Writer, op: Affine) -> str:
@@ -438,7 +498,7 @@ class Lecture:
         return [self.stage(names, params[i], i == 0) for i, names in enumerate(order)]
 
 
-MAP_LIMIT = 36   # a CNN map of at most this many positions has its error signals shown as a table
+MAP_LIMIT = 100  # a CNN map of at most this many positions has its error signals shown as a table
 
 
 def delta_maps(w: Writer, names: list[str]) -> list[Equation]:
@@ -455,12 +515,23 @@ def delta_maps(w: Writer, names: list[str]) -> list[Equation]:
         rows, cols = max(g for g, _ in grid), max(h for _, h in grid)
         if rows * cols > MAP_LIMIT or len(grid) != rows * cols:
             continue
-        cell = lambda v: "0" if v == 0 else f"{v:.4f}"  # noqa: E731
+        cell = map_entry
         body = r" \\ ".join(" & ".join(cell(grid[(g, h)][1]) for h in range(1, cols + 1)) for g in range(1, rows + 1))
         first = w.p.latex(delta_symbol(grid[(1, 1)][0]))
         lhs = re.sub(r"_\{[^{}]*\}$", lambda m: rf"_{{\cdot,\cdot,{c}}}", first)
         out.append(Equation(((lhs,), (rf"\begin{{bmatrix}} {body} \end{{bmatrix}}",))))
     return out
+
+
+def map_entry(v: float) -> str:
+    """An entry of a δ map: 0 where no gradient arrives, else four decimals, or as many more as show its
+    first digit (0.00004, not 0.0000, which would read as no gradient)."""
+    if v == 0:
+        return "0"
+    places = 4
+    while round(abs(v), places) == 0 and places < 9:
+        places += 1
+    return f"{v:.{places}f}"
 
 
 def needs(e: sp.Expr, names: set[str]) -> bool:
@@ -519,6 +590,8 @@ def _build(d: Derivation, detail_limit: int, only: set[str] | None, decimals: in
     all_detailed = only is None and len(net.params) <= detail_limit
     chosen = only if only is not None else (set(d.gradients) if all_detailed else worked_examples(net))
     sections = [gradient_section(w, g, g.param in chosen) for g in d.gradients.values()]
+    matrices, in_matrices, read_from_matrices = grids(w)
+    rest = {n for n in net.values if n not in in_matrices}
     return Document(
         name=net.name,
         kind=net.kind,
@@ -529,7 +602,7 @@ def _build(d: Derivation, detail_limit: int, only: set[str] | None, decimals: in
         has_numbers=d.values is not None,
         learning_rate=d.learning_rate,
         figure=network_figure(net),
-        givens=givens(w),
+        givens=givens(w, rest if in_matrices else None),
         forward=forward(w),
         loss=loss(w),
         outputs=outputs(w),
@@ -549,4 +622,6 @@ def _build(d: Derivation, detail_limit: int, only: set[str] | None, decimals: in
         after=loss_after(d),
         decimals=decimals,
         one_hot=None if (hot := one_hot(w)) is None else hot[0],
+        grids=matrices,
+        named=givens(w, in_matrices - read_from_matrices, rate=False) if in_matrices else [],
     )

@@ -162,6 +162,49 @@ class Box:
 
 
 @dataclass(frozen=True)
+class Grid:
+    r"""Given numbers laid out as a matrix: lhs = (rows), lhs as printed (x, k^{1}_{\cdot,\cdot,2}),
+    each entry as LaTeX. `readable`: `derive verify` reads `lhs = matrix` as the value of each entry
+    (a plain name whose rows and columns count from 1, as x_{i,j})."""
+
+    lhs: str
+    rows: tuple[tuple[str, ...], ...]
+    readable: bool = False
+    origin: tuple[int, int] = (1, 1)   # the numbers of the first row and the first column
+
+    @property
+    def latex(self) -> str:
+        body = r" \\ ".join(" & ".join(r) for r in self.rows)
+        return rf"{self.lhs} = \begin{{pmatrix}} {body} \end{{pmatrix}}"
+
+
+@dataclass(frozen=True)
+class Grids:
+    r"""The given matrices of one kind and layer, a few to a line: key "input" (the image, row i and column
+    j), "kernels" (of the convolution in `layer`, one per map and input channel), "weights" (of the dense
+    layer, a row per output). The templates give each key its prose."""
+
+    key: str
+    layer: int | None
+    lines: tuple[tuple[Grid, ...], ...]
+    extra: int = 0          # how many further numbers name a matrix: 1 for k^{1}_{·,·,c}, 2 for k^{2}_{·,·,d,c}
+    entry: str = ""         # an entry in general, k^{1}_{m,n,c}
+    matrix: str = ""        # a matrix in general, k^{1}_{\cdot,\cdot,c}
+    kind: ClassVar[str] = "grids"
+
+    @property
+    def origin(self) -> tuple[int, int]:
+        return self.lines[0][0].origin
+
+    @property
+    def grids(self) -> tuple[Grid, ...]:
+        return tuple(g for line in self.lines for g in line)
+
+    def displays(self) -> list[str]:
+        return [r", \qquad ".join(g.latex for g in line) for line in self.lines]
+
+
+@dataclass(frozen=True)
 class OneHot:
     """A cross-entropy whose targets are one-hot: the true class as its index is printed ("3"), that
     target as printed (t_{3}), and how many terms the loss has (one per class)."""
@@ -220,6 +263,9 @@ class Document:
     after: float | None = None                                 # the loss after one step
     decimals: int = DECIMALS                                   # at most this many decimals in every number
     one_hot: OneHot | None = None                              # a cross-entropy with a one-hot target
+    grids: list[Grids] = field(default_factory=list)           # given numbers as matrices (a CNN's image, kernels)
+    named: list[str] = field(default_factory=list)             # those of the matrices derive verify cannot read,
+    #                                                            as lines of name = value (givens has the rest)
 
     @property
     def worked(self) -> list[GradientSection]:
