@@ -141,6 +141,13 @@ class NumberLatex(TeacherLatex):
     def _print_Relu(self, e):
         return r"\operatorname{ReLU}\left(%s\right)" % self._arg(e.args[0])
 
+    def _print_tanh(self, e, exp=None):  # a number as argument or exponent needs no parentheses
+        head = r"\tanh" if exp is None else r"\tanh^{%s}" % exp
+        return r"%s{\left(%s \right)}" % (head, self._arg(e.args[0]))
+
+    def _print_exp(self, e, exp=None):
+        return self._do_exponent(r"e^{%s}" % self._arg(e.args[0]), exp)
+
 
 class Printers:
     """The printers for one network, built once."""

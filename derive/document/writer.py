@@ -12,9 +12,10 @@ from .printing import NumberLatex, Printers
 
 
 def num(x: float) -> str:
-    """A number for use inside a product or sum: negative numbers in parentheses."""
+    """A number for use inside a product or sum: negative numbers in parentheses (plain ones, which
+    MathML sets as tightly as the number: a stretchy pair around a number is spaced as around a block)."""
     s = fmt_tex(x)
-    return s if x >= 0 else r"\left(%s\right)" % s
+    return s if x >= 0 else "(%s)" % s
 
 
 class Writer:
