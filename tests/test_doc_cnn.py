@@ -13,7 +13,9 @@ import pytest
 from oracles import cnn_numpy
 
 from derive import derive, load
-from derive.document.build import build, indexed, map_entry
+from derive.document.build import build
+from derive.document.cnn import map_entry
+from derive.document.onehot import indexed
 from derive.network.mlp import LAYERED, build_mlp
 from derive.output.render import document_files
 

@@ -9,7 +9,6 @@ then the error signals, the matrix form of a layered network, and a summary tabl
 
 from __future__ import annotations
 
-import os
 import re
 from fractions import Fraction
 
@@ -19,7 +18,7 @@ from ..algebra import delta_symbol, symbol
 from ..derivation.engine import Derivation, Gradient
 from ..network.evaluate import forward as forward_values
 from ..network.graph import Activate, Affine, Loss, Network, Role, grad_parents
-from .cnn import index_formulas
+from .cnn import delta_maps, grids, index_formulas
 from .figure import network_figure
 from .formatting import DECIMALS, fmt_tex, written_with
 from .matrix import matrix_form
@@ -32,10 +31,7 @@ from .model import (
     Equation,
     ForwardTable,
     GradientSection,
-    Grid,
-    Grids,
     Group,
-    OneHot,
     Part,
     Section,
     Stage,
@@ -47,6 +43,7 @@ from .model import (
     trim,
     visible_length,
 )
+from .onehot import ONE_HOT_BOX, one_hot
 from .printing import leibniz
 from .rnn import bptt_formulas, step_contributions
 from .writer import Writer, num
@@ -72,63 +69,6 @@ def givens(w: Writer, only=None, rate: bool = True) -> list[str]:
     return lines
 
 
-LETTERS = {"input": ("i", "j"), "kernels": ("m", "n"), "weights": ("j", "i")}  # as the index form writes them
-SUBSCRIPT = re.compile(r"^(?P<base>.*)_\{(?P<numbers>\d+(?:,\d+)+)\}$")
-GRID_LINE = 80   # a line of matrices shows about this many characters at most
-
-
-def grids(w: Writer) -> tuple[list[Grids], set[str], set[str]]:
-    """A CNN's image, kernels and dense weights as matrices, as a lecture shows them: every given
-    quantity printed with two or more numbers in its subscript (x_{i,j}, k^{1}_{m,n,c}, w_{j,i}) is
-    entry (first, second) of the matrix of its name and further numbers. Returns the groups, the names
-    they show, and those of them `derive verify` reads from `x = (…)`."""
-    net = w.net
-    if net.kind != "cnn" or not net.values:
-        return [], set(), set()
-    blocks: dict[tuple, dict[tuple[int, int], str]] = {}
-    for q in net.of_role(Role.INPUT, Role.PARAM):
-        m = SUBSCRIPT.match(q.tex)
-        if m is None or q.name not in net.values:
-            continue
-        numbers = tuple(int(n) for n in m["numbers"].split(","))
-        blocks.setdefault((q.role, q.layer, m["base"], numbers[2:]), {})[numbers[:2]] = q.name
-    kinds: dict[tuple, list[Grid]] = {}
-    shown: set[str] = set()
-    readable: set[str] = set()
-    for (role, layer, base, rest), cells in sorted(blocks.items(), key=lambda kv: (
-            list(blocks).index(next(k for k in blocks if k[:3] == kv[0][:3])), kv[0][3][::-1])):
-        rows = sorted({r for r, _ in cells})
-        cols = sorted({c for _, c in cells})
-        if len(cells) != len(rows) * len(cols) or rows != list(range(rows[0], rows[-1] + 1)) \
-                or cols != list(range(cols[0], cols[-1] + 1)):
-            continue
-        plain = not rest and rows[0] == cols[0] == 1
-        lhs = base if plain else base + "_{" + ",".join([r"\cdot", r"\cdot"] + [str(n) for n in rest]) + "}"
-        entries = tuple(tuple(fmt_tex(float(net.values[cells[(r, c)]])) for c in cols) for r in rows)
-        key = "input" if role == Role.INPUT else ("kernels" if rest else "weights")
-        kinds.setdefault((key, layer, base, len(rest)), []).append(Grid(lhs, entries, plain, (rows[0], cols[0])))
-        shown |= set(cells.values())
-        if plain:
-            readable |= set(cells.values())
-    out = []
-    for (key, layer, _, extra), members in kinds.items():
-        lines: list[list[Grid]] = []
-        width = 0
-        for g in members:
-            size = visible_length(g.lhs) + 3 + len(g.rows[0]) * (max(len(e) for r in g.rows for e in r) + 2)
-            if not lines or width + size > GRID_LINE:
-                lines.append([])
-                width = 0
-            lines[-1].append(g)
-            width += size
-        base = members[0].lhs.split("_{")[0]
-        place, more = LETTERS[key], ("c",) if extra == 1 else ("d", "c")[-extra:] if extra else ()
-        entry = base + "_{" + ",".join(place + more) + "}"
-        matrix = base + ("_{" + ",".join((r"\cdot", r"\cdot") + more) + "}" if not members[0].readable else "")
-        out.append(Grids(key, layer, tuple(tuple(line) for line in lines), extra, entry, matrix))
-    return out, shown, readable
-
-
 def elided_affine(w: Writer, op: Affine) -> str:
     """w_1 x_1 + w_2 x_2 + \\dots + w_n x_n + b for a long sum."""
     t = [w.p.latex(sp.Mul(symbol(u), symbol(v), evaluate=False)) for u, v in op.terms]
@@ -151,43 +91,6 @@ def forward(w: Writer) -> list:
     items = [(group_of(q), q.tex, forward_equation(w, q)) for q in w.net.quantities
              if q.op is not None and q.role in (Role.HIDDEN, Role.OUTPUT)]
     return trim(items)
-
-
-def indexed(texs: list[str]) -> tuple[str, str, list[str]] | None:
-    """Names printed alike but for one number (t_{0}, …, t_{9}): what comes before and after it, and
-    each number as printed; None when they differ otherwise."""
-    if len(texs) < 2:
-        return None
-    before = os.path.commonprefix(texs).rstrip("0123456789")
-    after = os.path.commonprefix([t[::-1] for t in texs])[::-1].lstrip("0123456789")
-    numbers = [t[len(before):len(t) - len(after)] for t in texs]
-    if not all(n.isdigit() for n in numbers) or any(len(before) + len(after) >= len(t) for t in texs):
-        return None
-    return before, after, numbers
-
-
-def one_hot(w: Writer) -> tuple[OneHot, str, str] | None:
-    """A cross-entropy whose targets are known and one-hot, over outputs and targets numbered alike
-    (o_{0} … o_{9}, t_{0} … t_{9}): the true class, the loss as one indexed sum, and the prediction
-    of the true class. None otherwise (a distribution as target, targets not given, other names)."""
-    net = w.net
-    op = net[net.loss].op
-    if not isinstance(op, Loss) or op.fn != "cross_entropy" or w.d.values is None:
-        return None
-    targets = [net.values.get(t) for _, t in op.pairs]
-    if any(v is None or v not in (0, 1) for v in targets) or sum(targets) != 1:
-        return None
-    preds, truths = indexed([w.tex(y) for y, _ in op.pairs]), indexed([w.tex(t) for _, t in op.pairs])
-    if preds is None or truths is None or preds[2] != truths[2]:
-        return None
-    numbers = [int(n) for n in preds[2]]
-    if numbers != list(range(numbers[0], numbers[0] + len(numbers))):
-        return None
-    k = "k"
-    general = (rf"-\sum_{{{k}={numbers[0]}}}^{{{numbers[-1]}}} {truths[0]}{k}{truths[1]} "
-               rf"\log\left({preds[0]}{k}{preds[1]}\right)")
-    true = targets.index(1)
-    return OneHot(preds[2][true], w.tex(op.pairs[true][1]), len(op.pairs)), general, op.pairs[true][0]
 
 
 def loss(w: Writer) -> list:
@@ -340,14 +243,6 @@ BOXES: dict[str, tuple[tuple[str, ...], ...]] = {   # {a} the activation, {z} it
 }
 
 
-ONE_HOT_BOX = (  # softmax_ce when the target is class {c}: from ℓ = −log p_c, as a lecture derives it
-    (r"p_{{j}}", r"\frac{{e^{{z_{{j}}}}}}{{\sum_{{i}} e^{{z_{{i}}}}}}"),
-    (r"\ell", r"-\log\left(p_{{{c}}}\right)", r"-z_{{{c}}} + \log \sum_{{i}} e^{{z_{{i}}}}"),
-    (r"\frac{{\partial \ell}}{{\partial z_{{k}}}}",
-     r"-\mathbf{{1}}[k = {c}] + \frac{{e^{{z_{{k}}}}}}{{\sum_{{i}} e^{{z_{{i}}}}}}", r"p_{{k}} - t_{{k}}"),
-)
-
-
 def box(w: Writer, key: str, of: str) -> Box:
     """The boxed derivation `key`, in the names of the quantity where it is first used (softmax with
     cross-entropy in general letters, from the true class when the target is one-hot)."""
@@ -496,42 +391,6 @@ class Lecture:
             if g.via:
                 params[max(stage_of[f.of] for f in g.via)].append(p)
         return [self.stage(names, params[i], i == 0) for i, names in enumerate(order)]
-
-
-MAP_LIMIT = 100  # a CNN map of at most this many positions has its error signals shown as a table
-
-
-def delta_maps(w: Writer, names: list[str]) -> list[Equation]:
-    """The error signals of each small feature map of a CNN as a matrix, four decimals to an entry, so
-    that the reader sees the map at once (where max pooling sent the gradient, where it is 0)."""
-    net = w.net
-    maps: dict[tuple, dict] = {}
-    for n in names:
-        q = net[n]
-        if net.kind == "cnn" and len(q.index) == 3 and w.d.signals[n].value is not None:
-            maps.setdefault((q.layer, q.index[2]), {})[q.index[:2]] = (n, w.d.signals[n].value)
-    out = []
-    for (_, c), grid in maps.items():
-        rows, cols = max(g for g, _ in grid), max(h for _, h in grid)
-        if rows * cols > MAP_LIMIT or len(grid) != rows * cols:
-            continue
-        cell = map_entry
-        body = r" \\ ".join(" & ".join(cell(grid[(g, h)][1]) for h in range(1, cols + 1)) for g in range(1, rows + 1))
-        first = w.p.latex(delta_symbol(grid[(1, 1)][0]))
-        lhs = re.sub(r"_\{[^{}]*\}$", lambda m: rf"_{{\cdot,\cdot,{c}}}", first)
-        out.append(Equation(((lhs,), (rf"\begin{{bmatrix}} {body} \end{{bmatrix}}",))))
-    return out
-
-
-def map_entry(v: float) -> str:
-    """An entry of a δ map: 0 where no gradient arrives, else four decimals, or as many more as show its
-    first digit (0.00004, not 0.0000, which would read as no gradient)."""
-    if v == 0:
-        return "0"
-    places = 4
-    while round(abs(v), places) == 0 and places < 9:
-        places += 1
-    return f"{v:.{places}f}"
 
 
 def needs(e: sp.Expr, names: set[str]) -> bool:

@@ -1,9 +1,17 @@
-"""A CNN's formulas in index form, for documents (note 002's notation; see network/cnn.py)."""
+"""A CNN as a lecture shows it (note 002's notation; see network/cnn.py): its formulas in index form,
+its given numbers as matrices (the image, each kernel, the dense weights) and the error signals of its
+maps as small tables."""
 
 from __future__ import annotations
 
-from ..network.graph import Network
+import re
+
+from ..algebra import delta_symbol
+from ..network.graph import Network, Role
 from ..rules import ACTIVATIONS, LOSSES
+from .formatting import fmt_tex
+from .model import Equation, Grid, Grids, visible_length
+from .writer import Writer
 
 
 def _ref(base: str, i: str, j: str, ch: str | None) -> str:
@@ -141,3 +149,98 @@ def index_formulas(net: Network) -> list[tuple[str, str]]:
                                 rf" w_{{j,{flat}}} \delta^{{o}}_{{j}}{grid}"),
             ]
     return out
+
+
+# --- the given numbers as matrices, the error signals as tables ------------------------------------
+
+LETTERS = {"input": ("i", "j"), "kernels": ("m", "n"), "weights": ("j", "i")}  # as the index form writes them
+SUBSCRIPT = re.compile(r"^(?P<base>.*)_\{(?P<numbers>\d+(?:,\d+)+)\}$")
+GRID_LINE = 80   # a line of matrices shows about this many characters at most
+
+
+def grids(w: Writer) -> tuple[list[Grids], set[str], set[str]]:
+    """A CNN's image, kernels and dense weights as matrices, as a lecture shows them: every given
+    quantity printed with two or more numbers in its subscript (x_{i,j}, k^{1}_{m,n,c}, w_{j,i}) is
+    entry (first, second) of the matrix of its name and further numbers. Returns the groups, the names
+    they show, and those of them `derive verify` reads from `x = (…)`."""
+    net = w.net
+    if net.kind != "cnn" or not net.values:
+        return [], set(), set()
+    blocks: dict[tuple, dict[tuple[int, int], str]] = {}
+    for q in net.of_role(Role.INPUT, Role.PARAM):
+        m = SUBSCRIPT.match(q.tex)
+        if m is None or q.name not in net.values:
+            continue
+        numbers = tuple(int(n) for n in m["numbers"].split(","))
+        blocks.setdefault((q.role, q.layer, m["base"], numbers[2:]), {})[numbers[:2]] = q.name
+    kinds: dict[tuple, list[Grid]] = {}
+    shown: set[str] = set()
+    readable: set[str] = set()
+    for (role, layer, base, rest), cells in sorted(blocks.items(), key=lambda kv: (
+            list(blocks).index(next(k for k in blocks if k[:3] == kv[0][:3])), kv[0][3][::-1])):
+        rows = sorted({r for r, _ in cells})
+        cols = sorted({c for _, c in cells})
+        if len(cells) != len(rows) * len(cols) or rows != list(range(rows[0], rows[-1] + 1)) \
+                or cols != list(range(cols[0], cols[-1] + 1)):
+            continue
+        plain = not rest and rows[0] == cols[0] == 1
+        lhs = base if plain else base + "_{" + ",".join([r"\cdot", r"\cdot"] + [str(n) for n in rest]) + "}"
+        entries = tuple(tuple(fmt_tex(float(net.values[cells[(r, c)]])) for c in cols) for r in rows)
+        key = "input" if role == Role.INPUT else ("kernels" if rest else "weights")
+        kinds.setdefault((key, layer, base, len(rest)), []).append(Grid(lhs, entries, plain, (rows[0], cols[0])))
+        shown |= set(cells.values())
+        if plain:
+            readable |= set(cells.values())
+    out = []
+    for (key, layer, _, extra), members in kinds.items():
+        lines: list[list[Grid]] = []
+        width = 0
+        for g in members:
+            size = visible_length(g.lhs) + 3 + len(g.rows[0]) * (max(len(e) for r in g.rows for e in r) + 2)
+            if not lines or width + size > GRID_LINE:
+                lines.append([])
+                width = 0
+            lines[-1].append(g)
+            width += size
+        base = members[0].lhs.split("_{")[0]
+        place, more = LETTERS[key], ("c",) if extra == 1 else ("d", "c")[-extra:] if extra else ()
+        entry = base + "_{" + ",".join(place + more) + "}"
+        matrix = base + ("_{" + ",".join((r"\cdot", r"\cdot") + more) + "}" if not members[0].readable else "")
+        out.append(Grids(key, layer, tuple(tuple(line) for line in lines), extra, entry, matrix))
+    return out, shown, readable
+
+
+MAP_LIMIT = 100  # a CNN map of at most this many positions has its error signals shown as a table
+
+
+def delta_maps(w: Writer, names: list[str]) -> list[Equation]:
+    """The error signals of each small feature map of a CNN as a matrix, four decimals to an entry, so
+    that the reader sees the map at once (where max pooling sent the gradient, where it is 0)."""
+    net = w.net
+    maps: dict[tuple, dict] = {}
+    for n in names:
+        q = net[n]
+        if net.kind == "cnn" and len(q.index) == 3 and w.d.signals[n].value is not None:
+            maps.setdefault((q.layer, q.index[2]), {})[q.index[:2]] = (n, w.d.signals[n].value)
+    out = []
+    for (_, c), grid in maps.items():
+        rows, cols = max(g for g, _ in grid), max(h for _, h in grid)
+        if rows * cols > MAP_LIMIT or len(grid) != rows * cols:
+            continue
+        cell = map_entry
+        body = r" \\ ".join(" & ".join(cell(grid[(g, h)][1]) for h in range(1, cols + 1)) for g in range(1, rows + 1))
+        first = w.p.latex(delta_symbol(grid[(1, 1)][0]))
+        lhs = re.sub(r"_\{[^{}]*\}$", lambda m: rf"_{{\cdot,\cdot,{c}}}", first)
+        out.append(Equation(((lhs,), (rf"\begin{{bmatrix}} {body} \end{{bmatrix}}",))))
+    return out
+
+
+def map_entry(v: float) -> str:
+    """An entry of a δ map: 0 where no gradient arrives, else four decimals, or as many more as show its
+    first digit (0.00004, not 0.0000, which would read as no gradient)."""
+    if v == 0:
+        return "0"
+    places = 4
+    while round(abs(v), places) == 0 and places < 9:
+        places += 1
+    return f"{v:.{places}f}"
