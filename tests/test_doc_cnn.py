@@ -220,3 +220,30 @@ def lenet_arrays():
 def test_an_entry_of_a_map_shows_its_first_digit():
     assert [map_entry(v) for v in (0.0, 0.024289657, -0.000922114, 0.000043, -0.0000071)] == \
         ["0", "0.0243", "-0.0009", "0.00004", "-0.00001"]
+
+
+TWO_CHANNELS = """kind = "cnn"
+input = [2, 5, 5]
+layers = [{type = "conv", maps = 3, kernel = 2}, {type = "pool", kind = "max", size = 2}, {type = "flatten"},
+          {type = "dense", units = 3}]
+activation = "tanh"
+label = 1
+seed = 2
+"""
+
+
+def test_an_image_of_several_channels_is_a_matrix_per_channel(tmp_path):
+    spec = tmp_path / "two.toml"
+    spec.write_text(TWO_CHANNELS)
+    net = load(str(spec))
+    doc = build(derive(net))
+    image, kernels = doc.grids[0], doc.grids[1]
+    assert (image.key, image.entry, image.matrix) == ("input", "x_{i,j,d}", r"x_{\cdot,\cdot,d}")
+    assert (kernels.key, kernels.entry, kernels.matrix) == ("kernels", "k^{1}_{m,n,d,c}", r"k^{1}_{\cdot,\cdot,d,c}")
+    v = {k: float(x) for k, x in net.values.items()}
+    for d, grid in enumerate(image.grids, start=1):
+        assert grid.lhs == rf"x_{{\cdot,\cdot,{d}}}" and not grid.readable
+        assert [[float(e) for e in row] for row in grid.rows] == \
+            [[v[f"x_{i}_{j}_{d}"] for j in range(1, 6)] for i in range(1, 6)]
+    md = document_files(doc, "md", "two")["two.md"].decode()
+    assert "x_{1,1,1} = " in md[md.index("<details>"):md.index("</details>")]   # by name for derive verify

@@ -203,7 +203,8 @@ def grids(w: Writer) -> tuple[list[Grids], set[str], set[str]]:
             lines[-1].append(g)
             width += size
         base = members[0].lhs.split("_{")[0]
-        place, more = LETTERS[key], ("c",) if extra == 1 else ("d", "c")[-extra:] if extra else ()
+        place = LETTERS[key]
+        more = ("d",) if key == "input" and extra else ("d", "c")[-extra:] if extra else ()  # channel d, map c
         entry = base + "_{" + ",".join(place + more) + "}"
         matrix = base + ("_{" + ",".join((r"\cdot", r"\cdot") + more) + "}" if not members[0].readable else "")
         out.append(Grids(key, layer, tuple(tuple(line) for line in lines), extra, entry, matrix))
