@@ -164,3 +164,55 @@ def test_the_targets_of_a_cross_entropy_are_a_distribution():
     # (random targets that do not would call line 9 wrong); line 11 multiplies in ŷ_k(1 − ŷ_k) as for a sigmoid
     assert wrong_lines(report) == [11]
     assert (9, "correct") in got
+
+
+def test_softmax_written_as_an_operator_over_an_index():
+    report, got = verdicts("softmax_operator.md")
+    # ŷ_k = e^{z_k} / Σ_m e^{z_m}, so ∂ŷ_k/∂z_k = ŷ_k − ŷ_k² = ŷ_k(1 − ŷ_k) (line 5), not ŷ_k (line 7); with
+    # L = −Σ y_k log ŷ_k and Σ y_k = 1, ∂L/∂z_k = −y_k + ŷ_k Σ_m y_m = ŷ_k − y_k (line 9). Each ŷ_k depends on
+    # every z_m: read elementwise, softmax would be none of these
+    assert wrong_lines(report) == [7]
+    assert (5, "correct") in got and (9, "correct") in got
+
+
+def test_an_activation_named_f_that_the_prose_calls_the_softmax():
+    report, got = verdicts("softmax_named.md")
+    # p_i = f(z_i) with f the softmax (said in words; the loss takes log p_i). ∂E/∂z_i = p_i − t_i (line 11);
+    # ∂E/∂p_i · ∂p_i/∂z_i = (−t_i/p_i)·p_i(1 − p_i) = −t_i(1 − p_i) drops the terms through the other p_k, so
+    # line 13 is wrong; ∂E/∂p_i = −t_i/p_i (line 15); line 17 puts in an extra p_i(1 − p_i)
+    assert wrong_lines(report) == [13, 17]
+    assert (11, "correct") in got and (15, "correct") in got
+
+
+def test_a_shorthand_stands_for_what_it_abbreviates():
+    report, got = verdicts("shorthand.md")
+    # h_t = f(uv) with u = W, v = h_{t−1} abbreviates h_t = f(W h_{t−1} + U x_t + b): it is no new definition of
+    # h_t (read literally f(W h_{t−1}) would differ), and ∂f(uv)/∂u is ∂h_t/∂W = h_{t−1} f′(·) (lines 8, 10);
+    # line 12 gives ∂h_t/∂v = W f′(·) instead. δ ← δ·W has no learning rate: not a gradient step, not judged;
+    # W ← W − η δ h_{t−1} is one (∂L/∂W = (h_t − y) f′(·) h_{t−1} = δ h_{t−1})
+    assert wrong_lines(report) == [12]
+    assert (8, "correct") in got and (10, "correct") in got and (24, "correct") in got
+    assert (22, "unverifiable") in got
+    assert not any(v.line == 5 and v.status in ("wrong", "warning") for v in report.verdicts)
+
+
+def test_decimal_commas_braced_and_plain():
+    # x = 2, w = 0.5, b = −0.5, y = 1: z = 0.5, ŷ = σ(0.5) = 0.622459, L = (ŷ − y)² = 0.142537,
+    # ∂L/∂w = 2(ŷ − y)ŷ(1 − ŷ)x = 2(−0.377541)(0.235004)(2) = −0.354894, ∂L/∂b = −0.177447
+    fr, got = verdicts("decimal_comma_fr.md")  # 0{,}5: ∂L/∂b with an extra factor x (line 13)
+    assert wrong_lines(fr) == [13]
+    assert (5, "correct") in got and (11, "correct") in got and fr.summary["unverifiable"] == 0
+    assert any(v.line == 5 and v.source.endswith("0{,}5") for v in fr.verdicts)
+    es, got = verdicts("decimal_comma_es.md")  # 0,5 with no decimal point anywhere; −0,1925 for −0.1774
+    assert wrong_lines(es) == [13]
+    assert (11, "correct") in got and es.summary["unverifiable"] == 0
+    assert any("w_{1,2}" in d.source and "w_1_2" in d.message for d in es.definitions)  # a subscript keeps its comma
+
+
+def test_full_width_punctuation_and_connectives_in_other_languages():
+    report, got = verdicts("full_width_zh.md")
+    # "，" and "。" end formulas, "（均方误差）" is a remark, "其中" ("where") starts a new formula;
+    # ∂L/∂b = 2(ŷ − y)ŷ(1 − ŷ) = −0.177447: the factor 2 is missing on line 13 (−0.0887 as written)
+    assert wrong_lines(report) == [13]
+    assert (7, "correct") in got and (9, "correct") in got and (11, "correct") in got
+    assert report.summary["unverifiable"] == 0

@@ -26,7 +26,7 @@ from ..model.to_sympy import ACTIVATION_NAMES, Dv, Iverson, PDv, Unverifiable, t
 from ..read.budget import TimeLimit, time_limit
 from ..read.ir import Declare, Exp, Juxt, Member, Op, Paren, Ref, refs
 from ..read.names import display
-from ..read.segment import SYNTHESIZED
+from ..read.segment import SYNTHESIZED, source_end
 from ..read.statements import Statement, as_number, is_numeric
 from .cases import at_note_values, leaf_values, only_for_known, stand_ins, under_condition
 from .diagnose import diagnose, diagnose_update, fix_one_factor, named_derivative, sigmoid_form
@@ -89,10 +89,10 @@ class Checker:
         if f.kind in SYNTHESIZED:
             return f.text, f.line, f.col
         if i == 0 and st.anchored:
-            text = "… = " + self.text[f.start + right.start: f.start + right.end]
+            text = "… = " + self.text[f.start + right.start: source_end(self.text, f.start + right.end)]
             line, col = _where(self.text, f.start + right.start)
         else:
-            text = self.text[f.start + left.start: f.start + right.end]
+            text = self.text[f.start + left.start: source_end(self.text, f.start + right.end)]
             line, col = _where(self.text, f.start + left.start)
         text = " ".join(text.split())
         return (text if len(text) <= 160 else text[:157] + "…"), line, col
@@ -321,10 +321,13 @@ class Checker:
             raise Unverifiable("the note defines no loss to differentiate")
         raw = self.sym(rhs)
         self._known(raw)
-        claim = self.resolve(raw)
         lr = m.learning_rate()
         if lr is None:
             raise Unverifiable("no learning rate (η, lr, learning rate) in the note")
+        if lr.symbol not in m.upstream(raw.free_symbols):  # δ ← δ·f′(z): a name given a new meaning
+            raise Unverifiable(f"an assignment to {display(q.key)} with no learning rate in it: not a step of "
+                               "gradient descent, and what it replaces is not checked")
+        claim = self.resolve(raw)
         loss = m.quantities[m.loss].symbol
         expected = q.symbol - lr.symbol * self.resolve(Dv(loss, q.symbol))
         if self.equal(claim, expected):

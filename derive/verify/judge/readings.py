@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from ..model.note_model import NoteModel
 from ..read.ir import Ref
 from ..read.names import display
+from ..read.segment import source_end
 from ..read.statements import Statement, as_number
 from .cases import named_entries
 
@@ -42,7 +43,7 @@ def definitions_read(statements: list[Statement], model: NoteModel, text: str) -
         else:
             continue
         f = st.formula
-        start, end = f.start + left.start, f.start + right.end
+        start, end = f.start + left.start, source_end(text, f.start + right.end)
         line = text.count("\n", 0, start) + 1
         col = start - (text.rfind("\n", 0, start) + 1) + 1
         source = " ".join(text[start:end].split())

@@ -245,6 +245,8 @@ class Calculus:
         if q is None or q.definition is None:
             return None
         inner = self.expand(wrt)
+        if inner.is_Symbol and inner != wrt and inner in self.expand(of).free_symbols:
+            return self.derivative(of, inner)  # u = W_hh: another name for W_hh, ∂h/∂u is ∂h/∂W_hh
         if inner.is_Symbol or not (inner.free_symbols & self.expand(of).free_symbols):
             return None
         d = self._linear(of, inner)

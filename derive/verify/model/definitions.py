@@ -353,7 +353,8 @@ def find_loss(model: NoteModel) -> None:
     for q in model.quantities.values():
         if q.definition is not None:  # what a quantity is computed from (δ = ∂L/∂z does not use L)
             used |= q.definition.xreplace({d: sp.Integer(0) for d in q.definition.atoms(Dv)}).free_symbols
-    sinks = [q for q in model.quantities.values() if q.definition is not None and q.symbol not in used]
+    sinks = [q for q in model.quantities.values() if q.definition is not None and q.symbol not in used
+             and not q.definition.is_Symbol]  # u = W: another name for W, never a loss
     counts: Counter = Counter()
     for st in model.statements:
         for m in st.members:

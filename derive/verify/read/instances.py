@@ -8,7 +8,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from .indices import substitute_index
-from .ir import BigSum, Chain, Member, Num, Paren, Ref, Relation, refs
+from .ir import BigSum, Chain, Exp, Func, Juxt, Member, Num, Op, Paren, Ref, Relation, refs
 
 INSTANCE = (1, 2, 3)  # the values an index with no range takes
 MAX_NAMED = 9  # instances written by the note itself are looked for up to this index
@@ -72,9 +72,36 @@ def summed_over(st, letter: str) -> bool:
                for m in st.members for x in m.node.walk())
 
 
-def instantiate(stmts, make) -> list:
+def _is_softmax(node, softmax: frozenset) -> bool:
+    if isinstance(node, Func):
+        return node.name == "softmax"
+    return isinstance(node, Ref) and (node.key in softmax or node.tokens[0].lower() == "softmax"
+                                      and len(node.tokens) == 1)
+
+
+def softmax_written_out(node, letter: str, values: tuple[int, ...], softmax: frozenset = frozenset()):
+    """softmax(z_j) for an index j that runs over values: e^{z_j} / (e^{z_1} + … + e^{z_n}), so that each a_j
+    depends on every z_k. softmax holds the keys of functions the note uses as the softmax (f^(L))."""
+
+    def put(n):
+        if isinstance(n, Juxt) and _is_softmax(n.left, softmax) and isinstance(n.right, Paren) \
+                and len(n.right.items) == 1:
+            arg = n.right.items[0]
+            if substitute_index(arg, letter, values[0]) != arg:
+                total = None
+                for k in values:
+                    term = Exp(substitute_index(arg, letter, k))
+                    total = term if total is None else Op("+", (total, term))
+                return Op("/", (Exp(arg), total))
+        return n
+
+    return node.rewrite(put)
+
+
+def instantiate(stmts, make, softmax: frozenset = frozenset()) -> list:
     """The statements with every unranged index letter given the values of INSTANCE; make(st, members,
-    letter, k) builds the statement for one value."""
+    letter, k) builds the statement for one value. The softmax of a name with the index is written out
+    over its values (softmax holds the keys of functions that are the softmax besides softmax itself)."""
     letters = {x: INSTANCE for x in sorted(_letters(stmts)) if not _named(stmts, x)}
     if not letters:
         return stmts
@@ -93,6 +120,9 @@ def instantiate(stmts, make) -> list:
         if not free:
             out.append(st)
             continue
+        for x in free[:2]:
+            st.members = [Member(softmax_written_out(m.node, x, letters[x], softmax), m.start, m.end)
+                          for m in st.members]
         group = [st]
         for x in free[:2]:  # two free indices at most: 9 copies
             group = [make(g, [Member(substitute_index(m.node, x, k), m.start, m.end) for m in g.members], x, k)

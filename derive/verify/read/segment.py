@@ -85,12 +85,17 @@ _BLANK = re.compile(
 _PRIME = re.compile(r"\^\{?\\prime\}?|\\prime(?![a-zA-Z])|′|’")
 # `… \text{ if } j = 0`: what comes before holds under a condition (the grammar's COND mark, ¦)
 _IF = re.compile(r"\\(?:text|mbox|textrm)\s*\{\s*(?:if|when|for all|otherwise|else)\s*[,:]?\s*\}")
-_AND = re.compile(r"\\(?:text|mbox|textrm)\s*\{\s*(and|or|where|with|for)\s*\}"
+# "and", "where", "with", "for" in the languages notes are written in (\text{où}, \text{其中}, \text{여기서})
+_CONNECTIVES = ("and|or|where|with|for|et|ou|où|avec|pour|donde|y|o|con|para|und|oder|wobei|mit|für|где|и|или|при|"
+                "с|для|其中|这里|此时|且|和|ここで|ただし|および|여기서|및|그리고")
+_AND = re.compile(r"\\(?:text|mbox|textrm)\s*\{\s*(" + _CONNECTIVES + r")\s*[,:]?\s*\}"
                   r"|(?<![\\a-zA-Z{])(and|with|where|for|let)(?![a-zA-Z}])")
 _BULLET = re.compile(r"^\s*(-|\\otimes|\\bullet|\*|⊗|•)\s+(?=\\[dt]?frac|\\text|\\partial|d|[A-Za-z])")
 _TRAILING = re.compile(r"(?:[\s.:,;]|\\\\)+$")  # a row break or full stop at the end
 # … \quad \text{(unit 2 is off)}
-_REMARK = re.compile(r"\\q?quad\s*\(?\s*\\(?:text|textrm|mathrm|textit)\s*\{[^{}]*\}\s*\)?[\s.]*$")
+_REMARK = re.compile(r"\\q?quad\s*\(?\s*\\(?:text|textrm|mathrm|textit)\s*\{[^{}]*\}\s*\)?[\s.]*$"
+                     # … \text{ (substituting f back with h) }: a parenthesised remark of several words
+                     r"|\\(?:text|textrm|mbox|textit)\s*\{\s*\([^{}]*\s[^{}]*\)\s*\}[\s.]*$")
 
 
 def _blank_match(m: re.Match) -> str:
@@ -124,8 +129,58 @@ def _row_vectors(text: str) -> str:
 _SET_BRACE = re.compile(r"(?<!\\)\\([{}])")
 
 
-def blank(text: str) -> str:
-    """Length-preserving clean-up of a formula's text."""
+# full-width punctuation of Chinese and Japanese notes, read as its ASCII form (one character for one)
+_FULL_WIDTH = str.maketrans({"，": ",", "、": ",", "；": ";", "：": ":", "（": "(", "）": ")", "。": ".", "＝": "="})
+# decimal commas: 0{,}5 always; 0,5 in a note that writes its decimals so (see decimal_comma)
+_BRACED_COMMA = re.compile(r"(\d+)\{,\}(\d+)")
+_COMMA_NUMBER = re.compile(r"(?<![\w.,{_^])(?:0,\d+|\d+,\d{2,})(?![\d,])")
+_POINT_NUMBER = re.compile(r"(?<![\w.])\d+\.\d+")
+_DIGIT_COMMA = re.compile(r"(?<=\d),(?=\d)")
+
+
+def decimal_comma(src: str) -> bool:
+    """The note writes decimals with a comma (0{,}5, or 0,6225 in a note with no decimal point), as French,
+    Spanish, Russian and German notes do."""
+    return "{,}" in src or (bool(_COMMA_NUMBER.search(src)) and not _POINT_NUMBER.search(src))
+
+
+def _decimal_points(text: str) -> str:
+    """0{,}5 → 0.5 (the two spaces after the number) and 0,5 → 0.5, except in a subscript or superscript
+    (x_{1,2} keeps its comma)."""
+    text = _BRACED_COMMA.sub(lambda m: m.group(1) + "." + m.group(2) + "  ", text)
+    out = list(text)
+    for m in _DIGIT_COMMA.finditer(text):
+        depth, i = 0, m.start() - 1
+        while i >= 0:
+            if text[i] == "}":
+                depth += 1
+            elif text[i] == "{":
+                if depth == 0:
+                    break
+                depth -= 1
+            i -= 1
+        if i <= 0 or text[i - 1] not in "_^":
+            out[m.start()] = "."
+    return "".join(out)
+
+
+_CUT_COMMA = re.compile(r"\d\{,?$")
+_COMMA_REST = re.compile(r"[,}]*\d*")
+
+
+def source_end(text: str, end: int) -> int:
+    """Where a claim read from text[…:end] ends in the note's own text: a number written 0{,}5 is read as 0.5,
+    two characters shorter, so a claim ending in one is given the rest of it."""
+    if _CUT_COMMA.search(text, max(0, end - 3), end):
+        return _COMMA_REST.match(text, end).end()
+    return end
+
+
+def blank(text: str, comma: bool = False) -> str:
+    """Length-preserving clean-up of a formula's text (comma: the note's decimals are written with a comma)."""
+    text = text.translate(_FULL_WIDTH)
+    if comma:
+        text = _decimal_points(text)
     out = _REMARK.sub(lambda m: " " * len(m.group(0)), text)
     out = _SET_BRACE.sub(lambda m: " (" if m.group(1) == "{" else ") ", out)  # \big\{ … \big\}: parentheses
     out = _BLANK.sub(_blank_match, _row_vectors(out))
@@ -193,10 +248,11 @@ class _Builder:
         self.note = note
         self.src = note.text if src is None else src  # as long as note.text: what the formulas are read from
         self.block = 0
+        self.comma = decimal_comma(self.src)
 
     def add(self, start: int, end: int, kind: str, rows: tuple[int, ...] = ()) -> int | None:
         text, ranges = index_ranges(self.src[start:end])
-        text = blank(text)
+        text = blank(text, self.comma)
         if not text.strip():
             return None
         lead = len(text) - len(text.lstrip())

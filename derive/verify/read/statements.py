@@ -131,7 +131,7 @@ def statements(note: Note) -> tuple[list[Statement], list[Unreadable], list[Form
     out = [st for st in out if not _loop_start(note, st)]
     out = _denoted(note, out, remarks)
     _unranged_templates(out)
-    out = instantiate(out, _instance)
+    out = instantiate(out, _instance, _softmax_functions(note, out))
     _layer_labels(out)
     split_letter_runs(out)  # z = wx + b: w times x
     powers_of_a_defined_e(out)  # e = ŷ − y, L = e²
@@ -140,14 +140,49 @@ def statements(note: Note) -> tuple[list[Statement], list[Unreadable], list[Form
     return out, bad, remarks
 
 
+_SOFTMAX_WORD = re.compile(r"\bsoft-?max\b", re.IGNORECASE)
+
+
+def _softmax_functions(note: Note, stmts: list[Statement]) -> frozenset:
+    """The keys of functions a note uses as the softmax without writing it out: `a_j = f^{(L)}(z_j)` whose a_j the
+    loss takes the log of (L = −Σ_j y_j log a_j), f defined nowhere, in a note whose prose says it uses the
+    softmax ("Softmax for the output layer")."""
+    prose = note.text
+    for f in sorted(note.formulas, key=lambda f: -f.start):
+        prose = prose[:f.start] + " " + prose[f.start + len(f.text):]
+    if not _SOFTMAX_WORD.search(prose):
+        return frozenset()
+    logged = set()
+    defined = set()
+    for st in stmts:
+        if st.members and isinstance(st.members[0].node, Juxt):
+            defined.add(getattr(st.members[0].node.left, "key", None))  # f(x) = …: written out
+        for m in st.members:
+            for n in m.node.walk():
+                if isinstance(n, Juxt) and isinstance(n.left, Func) and n.left.name == "log":
+                    inner = n.right.items[0] if isinstance(n.right, Paren) and len(n.right.items) == 1 else n.right
+                    if isinstance(inner, Ref):
+                        logged.add(inner.key)
+    out = set()
+    for st in stmts:
+        if len(st.members) == 2 and isinstance(st.members[0].node, Ref) and st.members[0].node.key in logged:
+            right = st.members[1].node
+            if isinstance(right, Juxt) and isinstance(right.left, Ref) and isinstance(right.right, Paren) \
+                    and right.left.key not in defined and right.left.tokens[0] in ("f", "g", "phi", "sigma"):
+                out.add(right.left.key)
+    return frozenset(out)
+
+
 _DENOTE = re.compile(r"\b(?:denot\w*|write|call|abbreviat\w*|rename|notons|notamos)\b[^.;]*\bas\W{0,6}$",
                      re.IGNORECASE)
 
 
 def _denoted(note: Note, stmts: list[Statement], remarks: list) -> list[Statement]:
-    """"denote h = f(W h + b) as h = f(uv)": the first is the old notation restated, the second a shorthand
-    that stands for it from here on; the restatement is not read as a definition of its own."""
+    """"denote h = f(W h + b) as h = f(uv)": the first is the old notation restated, the second a shorthand:
+    from here on f(uv) is a way of writing h (∂f(uv)/∂u is ∂h/∂u), not a new definition of h. Neither is a
+    claim of its own. A shorthand for a name the note had not defined before (denote σ(z) as a) defines it."""
     drop: set[int] = set()
+    short: list[tuple[int, object, Ref]] = []  # (from statement, the shorthand, the name it writes)
     for k, st in enumerate(stmts):
         f = st.formula
         if not st.members or not isinstance(st.members[0].node, Ref):
@@ -162,8 +197,26 @@ def _denoted(note: Note, stmts: list[Statement], remarks: list) -> list[Statemen
             if before.members and before.members[0].node == st.members[0].node:
                 drop.add(j)
                 remarks.append(before.formula)
+                if len(st.members) == 2 and _abbreviation(st.members[1].node, stmts):
+                    drop.add(k)
+                    short.append((k, st.members[1].node, st.members[0].node))
                 break
+    for k, shorthand, name in short:
+        def put(n, shorthand=shorthand, name=name):
+            return name if n == shorthand else n
+        for st in stmts[k + 1:]:
+            st.members = [Member(m.node.rewrite(put), m.start, m.end) for m in st.members]
     return [st for j, st in enumerate(stmts) if j not in drop]
+
+
+def _abbreviation(node, stmts: list[Statement]) -> bool:
+    """f(uv) with u and v defined by the note (u = W_hh, v = h_{t−1}): a way of writing what it stands for, since
+    read literally it would drop the rest of the argument. With a new name in it (σ(q)) it defines that name."""
+    if not isinstance(node, Juxt) or not isinstance(node.right, Paren):
+        return False
+    defined = {st.members[0].node.key for st in stmts if len(st.members) == 2 and isinstance(st.members[0].node, Ref)}
+    names = {r.key for r in refs(node.right)}
+    return bool(names) and all(k in defined or len(k) == 1 and all((c,) in defined for c in k[0]) for k in names)
 
 
 _LOOP = re.compile(r"\b(?:for|from)\s*\(?\s*$", re.IGNORECASE)
