@@ -216,3 +216,37 @@ def test_full_width_punctuation_and_connectives_in_other_languages():
     assert wrong_lines(report) == [13]
     assert (7, "correct") in got and (9, "correct") in got and (11, "correct") in got
     assert report.summary["unverifiable"] == 0
+
+
+def test_a_derivation_for_any_layer_is_checked_on_a_network_of_three():
+    report, got = verdicts("layers_generic.md")
+    # u^(l) = W^(l) z^(l−1) + b^(l), z^(l) = f(u^(l)) for l = 1, 2, 3 and E = ½ Σ_k (z_k^(3) − d_k)², f any smooth
+    # function: ∂E/∂w_ji^(l) = δ_j^(l) z_i^(l−1) (line 10); δ_k^(L) = (y_k − d_k) f′(u_k^(L)) (line 16), and not
+    # y_k − d_k unless f is the identity (line 18); δ_j^(l) = Σ_k δ_k^(l+1) w_kj^(l+1) f′(u_j^(l)) (line 22), with
+    # w_jk for w_kj the weights of another unit (line 24). ∂E/∂b_j = δ_j, not δ_j z_j^(l−1) (line 12)
+    wrong = wrong_lines(report)
+    assert {18, 24} <= set(wrong) <= {12, 18, 24}
+    assert (10, "correct") in got and (16, "correct") in got and (22, "correct") in got
+    assert any("network of 3" in r for r in report.readings)
+    assert not any(v.status == "warning" for v in report.verdicts)  # δ = ∂E/∂u, then what it comes to: no new example
+
+
+def test_sizes_in_a_note_written_with_matrices():
+    report, got = verdicts("matrix_shapes.md")
+    # z = Wx + b: W is m×n, x is n×1, z and b are m×1. ∂L/∂W (m×n) = δ xᵀ (m×1 · 1×n) (line 7), not x δ
+    # (n×1 · m×1 is not defined, line 9); ∂L/∂x (n×1) = Wᵀ δ (line 11), not δ W (line 13). Entry by entry
+    # both wrong lines have the right value: only their sizes show the error
+    assert wrong_lines(report) == [9, 13]
+    assert (7, "correct") in got and (11, "correct") in got and (15, "correct") in got
+    assert all(v.stage == "shapes" for v in report.verdicts if v.status == "wrong")
+    assert any("∂L/∂W is" in v.message and "x delta is" in v.message for v in report.verdicts if v.line == 9)
+
+
+def test_a_general_formula_before_the_note_makes_it_concrete():
+    report, got = verdicts("general_formula_first.md")
+    # E_total = Σ ½(target − output)² in words the note never uses again is a general formula; E_total = E_o1 +
+    # E_o2 defines it. ∂E/∂w1 = (o1 − t1)h (line 11); ∂E/∂w2 has no term from o1 (line 13). g(u) = u is the
+    # identity, so ŷ = g(w3 h) has ∂ŷ/∂w3 = h (line 15)
+    assert wrong_lines(report) == [13]
+    assert (11, "correct") in got and (15, "correct") in got
+    assert not any(v.status == "warning" for v in report.verdicts)

@@ -24,6 +24,7 @@ class Stage(StrEnum):
     VALUES = "values"            # a number against the exact value of what it stands for
     ARITHMETIC = "arithmetic"    # the numbers as written, exactly and as intervals
     STRUCTURE = "structure"      # the notation alone: free indices, a chain of derivatives, an update's step
+    SHAPES = "shapes"            # the sizes of the vectors and matrices of a note in matrix form
     READING = "reading"          # the claim uses something that cannot be given a meaning
     PARSING = "parsing"          # the formula could not be read
     TIME_LIMIT = "time limit"

@@ -135,8 +135,10 @@ class Calculus:
                 return x
 
             for q in self.model.quantities.values():
-                if q.definition is not None:
-                    for s in q.definition.free_symbols:
+                if q.definition is not None and not q.key[0].startswith(("delta", "Delta")):
+                    # (δ = ∂L/∂z, or its recurrence, names L and z, and says nothing of how the forward pass ties them)
+                    computed = q.definition.xreplace({d: sp.Integer(0) for d in q.definition.atoms(Dv)})
+                    for s in computed.free_symbols:
                         a, b = find(q.symbol), find(s)
                         if a != b:
                             parent[a] = b

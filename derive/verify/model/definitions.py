@@ -131,7 +131,8 @@ def definitions(model: NoteModel) -> None:
                 else:
                     q.others.append((form, st.formula.line))
             elif isinstance(right.node, Ref) and _symbolic(left.node) and i == len(st.rels) - 1 \
-                    and isinstance(left.node, Juxt) and not isinstance(left.node.left, Deriv):
+                    and isinstance(left.node, Juxt) and not isinstance(left.node.left, Deriv) \
+                    and not _mentions(left.node, right.node.key):  # f(u) = u defines f, not u
                 q = model.resolve(right.node, create=True)
                 if q.def_node is None and not _defined_elsewhere(model, right.node.key):
                     q.def_node, q.def_line = left.node, st.formula.line

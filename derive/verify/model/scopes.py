@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..read.ir import FUNCTIONISH, NAMED_FUNCTIONS, Func, Juxt, Paren, Ref, refs
+from ..read.ir import FUNCTIONISH, NAMED_FUNCTIONS, Deriv, Func, Juxt, Paren, Ref, refs
 from ..read.statements import Statement, as_number, is_numeric
 
 MAX_SCOPES = 200
@@ -141,6 +141,8 @@ def partition(note, stmts: list[Statement]) -> list[Scope]:
     defs: dict = {}  # key -> names its first definition in this scope reads
     value_line: dict = {}
     def_line: dict = {}
+    def_id: dict = {}  # key -> the statement of its first definition in this scope
+    derived: set = set()  # names first defined as a derivative
     redefined = None
     mark_i = 0
     given = {d[0] for st in stmts if (d := defined_name(st)) is not None}
@@ -167,17 +169,22 @@ def partition(note, stmts: list[Statement]) -> list[Scope]:
             if value is not None and key in values and values[key] != value and value_line[key] != line \
                     and key not in computed:
                 fresh = True  # a fresh set of values: another example
-            elif rhs is not None and key in defs:
+            elif rhs is not None and key in defs and key not in derived:
                 new = frozenset(r.key for r in refs(rhs))
                 tied = given | {k for k in new if readers.get(k, set()) - {id(st)}}
-                if _grounded(new, tied) and not _leaves(new, defs) <= _leaves(defs[key], defs):
+                # E = Σ ½(target − output)² in names tied to nothing else: a general formula, which E = E₁ + E₂
+                # makes concrete, not an example of its own (ŷ = a₂, a name for a name, still is one)
+                loose = {k for k in defs[key] if k not in given and not readers.get(k, set()) - {def_id[key]}} \
+                    if len(defs[key]) > 1 else set()
+                if _grounded(new, tied) and _grounded(loose, set()) \
+                        and not _leaves(new, defs) <= _leaves(defs[key], defs):
                     fresh, by_heading = True, False  # ŷ = w₂h after ŷ = wx
                     redefined = (key, def_line[key])
         if fresh and scopes[-1].statements and not st.anchored and len(scopes) < MAX_SCOPES:
             moved = _values_before(scopes[-1], line) if d is not None and d[1] is not None else []
             scopes.append(Scope(moved[0].formula.line if moved else line, moved, redefined=redefined,
                                 by_heading=by_heading and not moved, label=label))
-            values, defs, value_line, def_line = {}, {}, {}, {}
+            values, defs, value_line, def_line, def_id = {}, {}, {}, {}, {}
             for m in moved:
                 dm = defined_name(m)
                 if dm is not None and dm[1] is not None:
@@ -193,7 +200,9 @@ def partition(note, stmts: list[Statement]) -> list[Scope]:
                 values[key], value_line[key] = value, line
             elif rhs is not None and key not in defs:
                 defs[key] = frozenset(r.key for r in refs(rhs))
-                def_line[key] = line
+                if isinstance(rhs, Deriv):  # δ = ∂E/∂u: what is said of δ later is derived, not a new example
+                    derived.add(key)
+                def_line[key], def_id[key] = line, id(st)
             if rhs is not None:
                 computed.add(key)
     _inherit(scopes)

@@ -42,6 +42,24 @@ def _letters(stmts) -> set[str]:
             if isinstance(n, BigSum) and (letter := _bare_index(n)) is not None}
 
 
+INDEX_LETTERS = "ijkmnpq"  # letters a note may use as an index beside its sums' own
+
+
+def _companions(stmts, letters: set[str]) -> set[str]:
+    """Letters used as an index beside the sums' letters: z_j beside z_i and z_k (Σ_i …, Σ_k …) makes j an index
+    too, one that runs over the same values."""
+    names = {r.tokens[0] for st in stmts for m in st.members for r in refs(m.node)}
+    stems: dict[str, set[str]] = {}
+    for head in names:
+        if len(head) >= 2 and head[-1] in INDEX_LETTERS:
+            stems.setdefault(head[:-1], set()).add(head[-1])
+    out: set[str] = set()
+    for found in stems.values():
+        if found & letters:
+            out |= found
+    return out - letters
+
+
 def _named(stmts, letter: str) -> tuple[int, ...]:
     """The instances the note writes of names indexed by the letter (y_1, y_2 beside y_j), by index."""
     names = {r.tokens for st in stmts for m in st.members for r in refs(m.node)}
@@ -102,7 +120,8 @@ def instantiate(stmts, make, softmax: frozenset = frozenset()) -> list:
     """The statements with every unranged index letter given the values of INSTANCE; make(st, members,
     letter, k) builds the statement for one value. The softmax of a name with the index is written out
     over its values (softmax holds the keys of functions that are the softmax besides softmax itself)."""
-    letters = {x: INSTANCE for x in sorted(_letters(stmts)) if not _named(stmts, x)}
+    summed = _letters(stmts)
+    letters = {x: INSTANCE for x in sorted(summed | _companions(stmts, summed)) if not _named(stmts, x)}
     if not letters:
         return stmts
 

@@ -164,21 +164,32 @@ def _decimal_points(text: str) -> str:
     return "".join(out)
 
 
-_CUT_COMMA = re.compile(r"\d\{,?$")
+_CUT_COMMA = re.compile(r"\d\{(?:,\}?\d*)?$")
 _COMMA_REST = re.compile(r"[,}]*\d*")
 
 
 def source_end(text: str, end: int) -> int:
     """Where a claim read from text[…:end] ends in the note's own text: a number written 0{,}5 is read as 0.5,
     two characters shorter, so a claim ending in one is given the rest of it."""
-    if _CUT_COMMA.search(text, max(0, end - 3), end):
+    if _CUT_COMMA.search(text[max(0, end - 40):end]):
         return _COMMA_REST.match(text, end).end()
     return end
 
 
+# ‖a − y‖²: for the numbers a note's formulas are read in, the square of a norm is the square
+_NORM_SQUARED = re.compile(r"(?P<open>\\(?:lVert|Vert|\|))(?P<inner>(?:(?!\\(?:lVert|rVert|Vert|\|)).)*?)"
+                           r"(?P<close>\\(?:rVert|Vert|\|))(?P<power>\s*\^\s*\{?\s*2\s*\}?)")
+
+
+def _norm_squared(m: re.Match) -> str:
+    """Each bar becomes a parenthesis and spaces, so that every column keeps its place."""
+    return ("(" + " " * (len(m.group("open")) - 1) + m.group("inner") + ")" + " " * (len(m.group("close")) - 1)
+            + m.group("power"))
+
+
 def blank(text: str, comma: bool = False) -> str:
     """Length-preserving clean-up of a formula's text (comma: the note's decimals are written with a comma)."""
-    text = text.translate(_FULL_WIDTH)
+    text = _NORM_SQUARED.sub(_norm_squared, text.translate(_FULL_WIDTH))
     if comma:
         text = _decimal_points(text)
     out = _REMARK.sub(lambda m: " " * len(m.group(0)), text)

@@ -32,6 +32,7 @@ from .ir import (
     refs,
 )
 from .labels import CONDITIONAL, argument_label, function_definition
+from .layers import instantiate_layers
 from .parse import ParseFailure, parse
 from .products import powers_of_a_defined_e, split_letter_runs
 from .segment import Formula, Note
@@ -131,6 +132,7 @@ def statements(note: Note) -> tuple[list[Statement], list[Unreadable], list[Form
     out = [st for st in out if not _loop_start(note, st)]
     out = _denoted(note, out, remarks)
     _unranged_templates(out)
+    out = instantiate_layers(out)
     out = instantiate(out, _instance, _softmax_functions(note, out))
     _layer_labels(out)
     split_letter_runs(out)  # z = wx + b: w times x

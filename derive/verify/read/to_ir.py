@@ -21,6 +21,7 @@ from lark.exceptions import UnexpectedInput, VisitError
 from .indices import index_part
 from .ir import (
     FUNCTION_WORDS,
+    FUNCTIONISH,
     GREEK_NAMES,
     INEQUALITIES,
     OPERATOR_NAMES,
@@ -414,6 +415,11 @@ def _juxt(left, right):  # noqa: C901 - the readings of two things side by side,
         return Ref(right.tokens + (f"^{_label_text(left.label)}",), right.tex, right.hat)
     if isinstance(left, Opaque) and not left.ditto:
         return left
+    if isinstance(right, Paren) and isinstance(left, Op) and left.kind in ("*", "hadamard") \
+            and (looks_callable(left.args[1]) or isinstance(left.args[1], Ref)
+                 and (left.args[1].tokens[0],) in FUNCTIONISH and len(left.args[1].tokens) > 1):
+        # a ⊙ σ′(z), a ⊙ φ’(u^L): the function takes its argument before ⊙ applies
+        return Op(left.kind, (left.args[0], _juxt(left.args[1], right)))
     if isinstance(left, Juxt) and isinstance(left.right, BigSum):  # c Σ body: the sum takes the body
         return Juxt(left.left, Juxt(left.right, right))
     if isinstance(left, Juxt) and isinstance(left.left, BigSum):  # Σ_t a_t b_t: b_t is in the sum too

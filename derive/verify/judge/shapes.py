@@ -1,0 +1,246 @@
+"""Sizes of vectors and matrices in a note written in matrix form (it transposes names or multiplies them
+elementwise: Wᵀδ, δ ⊙ σ′(z)). Read entry by entry, such a note's products commute and its transposes vanish,
+so `∂L/∂W = x δ` would pass for `δ xᵀ`. Here every name gets a number of rows and of columns, unknowns that
+the note's definitions tie together (z = W x + b: W has as many columns as x has rows, z as many rows as W);
+each size the definitions leave apart is taken to differ from the others, as they do in a network of
+general widths. A claim whose products or sums need two such sizes to be equal is wrong, and the message
+says which sizes (`x δ`: x is n×1 and δ is m×1, so neither x δ nor x ⊙ δ is defined).
+
+A name with a subscript (W_{ij}, δ_j, x_L) is not given a size: it may be an entry, and the note's layers
+may be written there. Anything this reading has no rule for (sums Σ, derivatives of vectors, powers,
+matrices of numbers) is of unknown size and ties nothing."""
+
+from __future__ import annotations
+
+from ..read.ir import BigSum, Deriv, Exp, Func, Juxt, Matrix, Num, Op, Paren, Ref, looks_callable
+
+OPERATORS = frozenset({"grad", "nabla", "∇", "div", "Jac", "D", "diag", "tr", "vec"})  # not sized here
+SCALAR = "scalar"  # a number, the loss, the learning rate: multiplies anything
+FUNCTIONS = frozenset({"sigma", "tanh", "relu", "exp", "log", "sigmoid", "ReLU", "f", "g", "phi"})
+
+
+class Conflict(Exception):
+    """Two sizes the definitions leave apart would have to be equal."""
+
+
+class Sizes:
+    """Union-find over sizes. After `freeze`, every class is a size of its own; a merge that would join two
+    of them is a Conflict."""
+
+    def __init__(self):
+        self.parent: dict[int, int] = {}
+        self.tags: dict[int, frozenset] = {}  # root -> the frozen classes in it
+        self.names: dict[tuple, tuple[int, int]] = {}
+        self.count = 0
+
+    def copy(self) -> Sizes:
+        other = Sizes()
+        other.parent, other.tags, other.names, other.count = dict(self.parent), dict(self.tags), dict(self.names), \
+            self.count
+        return other
+
+    def new(self) -> int:
+        self.count += 1
+        self.parent[self.count] = self.count
+        self.tags[self.count] = frozenset()
+        return self.count
+
+    def find(self, x: int) -> int:
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return
+        tags = self.tags[ra] | self.tags[rb]
+        if len(tags) > 1:
+            raise Conflict
+        self.parent[ra] = rb
+        self.tags[rb] = tags
+
+    def freeze(self) -> None:
+        for x in list(self.parent):
+            r = self.find(x)
+            if not self.tags[r]:
+                self.tags[r] = frozenset({r})
+
+    def shape(self, key: tuple) -> tuple[int, int]:
+        if key not in self.names:
+            self.names[key] = (self.new(), self.new())
+        return self.names[key]
+
+    def same(self, a, b) -> bool:
+        return self.find(a[0]) == self.find(b[0]) and self.find(a[1]) == self.find(b[1])
+
+
+class ShapeReader:
+    """Shapes of the note's expressions. key(ref) gives a name's quantity key (None: not a quantity), scalar(key)
+    says whether that quantity is a number (the loss, the learning rate)."""
+
+    def __init__(self, sizes: Sizes, key, scalar):
+        self.sizes = sizes
+        self.key = key
+        self.scalar = scalar
+        self.last: tuple | None = None  # the product that did not fit: (left node, right node, shapes)
+
+    def of(self, n):
+        if isinstance(n, Num):
+            return SCALAR
+        if isinstance(n, Paren):
+            return self.of(n.items[0]) if len(n.items) == 1 else None
+        if isinstance(n, Ref):
+            if "_" in n.tex:  # W_{ij}, δ_j, w_5: an entry, or a layer written underneath: not sized here
+                return SCALAR
+            k = self.key(n)
+            if k is None or n.tokens[0].isdigit() or n.tokens[0] in OPERATORS:  # 1ᵀ: ones, of any length
+                return None
+            return SCALAR if self.scalar(k) else self.sizes.shape(k)
+        if isinstance(n, Op):
+            return self._op(n)
+        if isinstance(n, Juxt):
+            if isinstance(n.left, Func) or looks_callable(n.left) or (
+                    isinstance(n.left, Ref) and n.left.tokens[0] in FUNCTIONS and isinstance(n.right, Paren)):
+                return self.of(n.right)  # σ(z), f′(u): elementwise
+            if isinstance(n.left, BigSum) or isinstance(n.right, Paren) and isinstance(n.left, Ref):
+                return None  # C(F(x)), g(x): a function of the note's, or a product; either way not sized here
+            return self.product(n.left, n.right)
+        if isinstance(n, Exp):
+            return self.of(n.arg)
+        if isinstance(n, Deriv):
+            if n.of is None or not isinstance(n.wrt, Ref):
+                return None
+            of = self.of(n.of)
+            return self.of(n.wrt) if of == SCALAR else None  # ∂L/∂W has W's shape; ∂z/∂W is not a matrix
+        if isinstance(n, (Matrix, BigSum, Func)):
+            return None
+        return None
+
+    def _op(self, n: Op):
+        k = n.kind
+        if k == "T":
+            s = self.of(n.args[0])
+            return s if s in (SCALAR, None) else (s[1], s[0])
+        if k == "neg":
+            return self.of(n.args[0])
+        if k in ("+", "-", "hadamard"):
+            a, b = self.of(n.args[0]), self.of(n.args[1])
+            if a is None or b is None:
+                return None
+            if a == SCALAR:
+                return b
+            if b == SCALAR:
+                return a
+            self._merge([(a[0], b[0]), (a[1], b[1])], n.args[0], n.args[1], a, b, k)
+            return a
+        if k == "*":
+            return self.product(n.args[0], n.args[1])
+        if k == "/":
+            a, b = self.of(n.args[0]), self.of(n.args[1])
+            return a if b == SCALAR else None
+        return None  # powers, and what else there is
+
+    def product(self, left, right):
+        a, b = self.of(left), self.of(right)
+        if a is None or b is None:
+            return None
+        if a == SCALAR:
+            return b
+        if b == SCALAR:
+            return a
+        s = self.sizes
+        options = [([(a[1], b[0])], (a[0], b[1])), ([(a[0], b[0]), (a[1], b[1])], a)]  # A B, then A ⊙ B
+        options.sort(key=lambda o: sum(s.find(x) != s.find(y) for x, y in o[0]))  # one that ties nothing new first
+        for pairs, result in options:
+            trial = s.copy()
+            try:
+                for x, y in pairs:
+                    trial.union(x, y)
+            except Conflict:
+                continue
+            for x, y in pairs:
+                s.union(x, y)
+            return result
+        self.last = (left, right, a, b)
+        raise Conflict
+
+    def _merge(self, pairs, left, right, a, b, kind) -> None:
+        trial = self.sizes.copy()
+        try:
+            for x, y in pairs:
+                trial.union(x, y)
+        except Conflict:
+            self.last = (left, right, a, b, kind)
+            raise
+        for x, y in pairs:
+            self.sizes.union(x, y)
+
+    def equal(self, left, right) -> None:
+        """The two sides of a claim have one shape (raises Conflict when they cannot)."""
+        a, b = self.of(left), self.of(right)
+        if a is None or b is None or a == SCALAR or b == SCALAR:
+            return
+        self._merge([(a[0], b[0]), (a[1], b[1])], left, right, a, b, "=")
+
+
+def matrix_form(statements) -> bool:
+    """The note transposes names or multiplies them elementwise somewhere, and gives no matrix of numbers (a note
+    that does is checked on its numbers, where the order of the factors already counts)."""
+    nodes = [n for st in statements for m in st.members for n in m.node.walk()]
+    return any(isinstance(n, Op) and n.kind in ("T", "hadamard") for n in nodes) \
+        and not any(isinstance(n, Matrix) for n in nodes)
+
+
+SIGNALS = ("delta", "Delta", "nabla", "grad", "g", "e", "err", "error")  # names of error signals and gradients
+
+
+def forward(key: tuple, node) -> bool:
+    """A definition of the forward pass: no derivative in it and no error signal defined or read (those are
+    what a note derives, and a wrong one would make the right claims look wrong)."""
+    names = [key] + [r.key for r in node.find_all(Ref)] if hasattr(node, "find_all") else [key]
+    return not any(isinstance(n, Deriv) for n in node.walk()) and not any(
+        k[0] in SIGNALS or k[0].startswith(("delta", "Delta", "nabla", "grad", "∂")) for k in names)
+
+
+def define(reader: ShapeReader, key: tuple, node) -> None:
+    """A definition ties its name's shape to its right side's (a definition that does not fit ties nothing)."""
+    s = reader.sizes
+    trial = s.copy()
+    probe = ShapeReader(trial, reader.key, reader.scalar)
+    try:
+        b = probe.of(node)
+        if b is not None and b != SCALAR and not reader.scalar(key):
+            a = trial.shape(key)
+            trial.union(a[0], b[0])
+            trial.union(a[1], b[1])
+    except Conflict:
+        return
+    reader.sizes.parent, reader.sizes.tags, reader.sizes.names, reader.sizes.count = \
+        trial.parent, trial.tags, trial.names, trial.count
+
+
+def describe(reader: ShapeReader, name) -> str:
+    """Why the claim's sizes do not fit, in the sizes' own letters (m, n, p, …)."""
+    left, right, a, b = reader.last[:4]
+    kind = reader.last[4] if len(reader.last) > 4 else "*"
+    letters: dict[int, str] = {}
+
+    def size(x: int) -> str:
+        r = reader.sizes.find(x)
+        if r not in letters:
+            letters[r] = "mnpqrsuvk"[len(letters) % 9]
+        return letters[r]
+
+    def dims(s) -> str:
+        return f"{size(s[0])}×{size(s[1])}"
+
+    la, lb = name(left), name(right)
+    if kind == "=":
+        return f"the two sides have different sizes: {la} is {dims(a)} and {lb} is {dims(b)}"
+    if kind in ("+", "-", "hadamard"):
+        sign = {"+": "+", "-": "−", "hadamard": "⊙"}[kind]
+        return f"{la} is {dims(a)} and {lb} is {dims(b)}, so {la} {sign} {lb} is not defined"
+    return (f"{la} is {dims(a)} and {lb} is {dims(b)}, so neither the product {la}·{lb} nor {la} ⊙ {lb} is "
+            "defined (a transpose or the order of the factors is off)")
