@@ -214,3 +214,9 @@ def test_a_document_too_large_to_read_is_refused_before_it_is_built(capsys, tmp_
         code, _, err = run(capsys, *argv)
         assert code == 2 and "the document would be about" in err and "limited to 50 MB" in err
     assert not (tmp_path / "x.md").exists() and not (tmp_path / "h").exists()
+
+
+def test_the_table_names_no_note_the_package_does_not_ship(capsys):
+    # the built-in networks reproduce notes kept in the repository; an installed package has none of them
+    code, out, _ = run(capsys, "gradients", "mlp-222")
+    assert code == 0 and "note 0" not in out.splitlines()[0] + out.splitlines()[1]

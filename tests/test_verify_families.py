@@ -250,3 +250,13 @@ def test_a_general_formula_before_the_note_makes_it_concrete():
     assert wrong_lines(report) == [13]
     assert (11, "correct") in got and (15, "correct") in got
     assert not any(v.status == "warning" for v in report.verdicts)
+
+
+def test_a_recurrence_over_the_range_of_its_sum():
+    report, got = verdicts("recurrence_ranged.md")
+    # h_t = tanh(w h_{t−1} + u x_t) for t = 1, 2 (the range of the loss's sum), h_0 = 0: ∂L/∂v = Σ (ŷ_t − y_t) h_t
+    # (line 7); ∂L/∂w must follow h_2 back through h_1: ∂h_2/∂w = (1 − h_2²)(h_1 + w ∂h_1/∂w), so the sum of
+    # the immediate terms alone (line 9) is wrong
+    assert wrong_lines(report) == [9]
+    assert (7, "correct") in got
+    assert any("as its sum runs" in r for r in report.readings)

@@ -136,7 +136,7 @@ def to_text(d: Derivation, check: dict[str, float] | None = None,
     parameter's row stays one line, for grep)."""
     p = Printers(d.network)
     net = d.network
-    out = [f"{net.name}: {net.description}" + (f" (note {net.note})" if net.note else ""),
+    out = [f"{net.name}: {net.description}",  # (the note it reproduces is the repository's, not the package's)
            f"{len(net.params)} parameters; {'' if net.loss.lower() == 'loss' else 'loss '}{net.loss} = "
            f"{p.text(d.definitions[net.loss])}"]
     if d.loss_value is not None:

@@ -37,6 +37,30 @@ def _bare_index(op: BigSum) -> str | None:
     return None
 
 
+MAX_RANGE = 6  # a sum's own range (Σ_{t=1}^{2}) gives its letter's values up to this many
+
+
+def _ranges(stmts) -> dict[str, tuple[int, ...]]:
+    """The letters of sums with a range in numbers (Σ_{t=1}^{2}), with their values: a formula with t free
+    (h_t = tanh(w h_{t−1} + u x_t)) is the same formula for each. A letter given two ranges is left out."""
+    found: dict[str, set] = {}
+    for st in stmts:
+        for m in st.members:
+            for n in m.node.walk():
+                if isinstance(n, BigSum) and isinstance(n.sup, Num) and isinstance(n.sub, Paren) \
+                        and len(n.sub.items) == 1 and isinstance(n.sub.items[0], Relation):
+                    chain = n.sub.items[0].chain
+                    if len(chain.members) != 2 or chain.rels != ["="]:
+                        continue
+                    first, start = chain.members[0].node, chain.members[1].node
+                    if isinstance(first, Ref) and len(first.tokens) == 1 and len(first.tokens[0]) == 1 \
+                            and first.tokens[0].islower() and isinstance(start, Num):
+                        a, b = start.value, n.sup.value
+                        if a.denominator == 1 and b.denominator == 1 and 0 <= b - a < MAX_RANGE:
+                            found.setdefault(first.tokens[0], set()).add(tuple(range(int(a), int(b) + 1)))
+    return {x: next(iter(v)) for x, v in found.items() if len(v) == 1}
+
+
 def _letters(stmts) -> set[str]:
     return {letter for st in stmts for m in st.members for n in m.node.walk()
             if isinstance(n, BigSum) and (letter := _bare_index(n)) is not None}
@@ -122,6 +146,8 @@ def instantiate(stmts, make, softmax: frozenset = frozenset()) -> list:
     over its values (softmax holds the keys of functions that are the softmax besides softmax itself)."""
     summed = _letters(stmts)
     letters = {x: INSTANCE for x in sorted(summed | _companions(stmts, summed)) if not _named(stmts, x)}
+    ranged = {x: values for x, values in _ranges(stmts).items() if x not in summed}
+    letters.update(ranged)
     if not letters:
         return stmts
 
@@ -147,7 +173,8 @@ def instantiate(stmts, make, softmax: frozenset = frozenset()) -> list:
             group = [make(g, [Member(substitute_index(m.node, x, k), m.start, m.end) for m in g.members], x, k)
                      for g in group for k in letters[x]]
         for g in group:
-            g.notes.append(f"read {', '.join(free[:2])} as {', '.join(map(str, letters[free[0]]))} (no range is "
-                           "given: each formula with it is checked for each value)")
+            why = "as its sum runs" if free[0] in ranged else "no range is given"
+            g.notes.append(f"read {', '.join(free[:2])} as {', '.join(map(str, letters[free[0]]))} ({why}: each "
+                           "formula with it is checked for each value)")
         out.extend(group)
     return out

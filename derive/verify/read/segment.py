@@ -95,7 +95,7 @@ _TRAILING = re.compile(r"(?:[\s.:,;]|\\\\)+$")  # a row break or full stop at th
 # … \quad \text{(unit 2 is off)}
 _REMARK = re.compile(r"\\q?quad\s*\(?\s*\\(?:text|textrm|mathrm|textit)\s*\{[^{}]*\}\s*\)?[\s.]*$"
                      # … \text{ (substituting f back with h) }: a parenthesised remark of several words
-                     r"|\\(?:text|textrm|mbox|textit)\s*\{\s*\([^{}]*\s[^{}]*\)\s*\}[\s.]*$")
+                     r"|\\(?:text|textrm|mbox|textit)\s*\{\s*\([^{}\s]*\s[^{}]*\)\s*\}[\s.]*$")
 
 
 def _blank_match(m: re.Match) -> str:
@@ -135,7 +135,6 @@ _FULL_WIDTH = str.maketrans({"，": ",", "、": ",", "；": ";", "：": ":", "�
 _BRACED_COMMA = re.compile(r"(\d+)\{,\}(\d+)")
 _COMMA_NUMBER = re.compile(r"(?<![\w.,{_^])(?:0,\d+|\d+,\d{2,})(?![\d,])")
 _POINT_NUMBER = re.compile(r"(?<![\w.])\d+\.\d+")
-_DIGIT_COMMA = re.compile(r"(?<=\d),(?=\d)")
 
 
 def decimal_comma(src: str) -> bool:
@@ -146,21 +145,19 @@ def decimal_comma(src: str) -> bool:
 
 def _decimal_points(text: str) -> str:
     """0{,}5 → 0.5 (the two spaces after the number) and 0,5 → 0.5, except in a subscript or superscript
-    (x_{1,2} keeps its comma)."""
+    (x_{1,2} keeps its comma). One pass, with the braces open at each point on a stack."""
     text = _BRACED_COMMA.sub(lambda m: m.group(1) + "." + m.group(2) + "  ", text)
     out = list(text)
-    for m in _DIGIT_COMMA.finditer(text):
-        depth, i = 0, m.start() - 1
-        while i >= 0:
-            if text[i] == "}":
-                depth += 1
-            elif text[i] == "{":
-                if depth == 0:
-                    break
-                depth -= 1
-            i -= 1
-        if i <= 0 or text[i - 1] not in "_^":
-            out[m.start()] = "."
+    scripts: list[bool] = []  # for each open brace: is it a subscript's or a superscript's
+    for i, c in enumerate(text):
+        if c == "{":
+            scripts.append(i > 0 and text[i - 1] in "_^")
+        elif c == "}":
+            if scripts:
+                scripts.pop()
+        elif c == "," and 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit() \
+                and not (scripts and scripts[-1]):
+            out[i] = "."
     return "".join(out)
 
 
@@ -187,9 +184,21 @@ def _norm_squared(m: re.Match) -> str:
             + m.group("power"))
 
 
+_QUOTED = re.compile(r"(?m)^[ \t]*(?:>[ \t]?)+")
+
+
+def _unquoted(text: str) -> str:
+    """A display inside a Markdown blockquote: every line after the first starts with `>`, which is the quote's
+    and not a relation."""
+    lines = text.split("\n")
+    if len(lines) > 1 and all(_QUOTED.match(line) for line in lines[1:] if line.strip()):
+        return _QUOTED.sub(lambda m: " " * len(m.group(0)), text)
+    return text
+
+
 def blank(text: str, comma: bool = False) -> str:
     """Length-preserving clean-up of a formula's text (comma: the note's decimals are written with a comma)."""
-    text = _NORM_SQUARED.sub(_norm_squared, text.translate(_FULL_WIDTH))
+    text = _NORM_SQUARED.sub(_norm_squared, _unquoted(text).translate(_FULL_WIDTH))
     if comma:
         text = _decimal_points(text)
     out = _REMARK.sub(lambda m: " " * len(m.group(0)), text)

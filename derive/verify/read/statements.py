@@ -149,10 +149,12 @@ def _softmax_functions(note: Note, stmts: list[Statement]) -> frozenset:
     """The keys of functions a note uses as the softmax without writing it out: `a_j = f^{(L)}(z_j)` whose a_j the
     loss takes the log of (L = −Σ_j y_j log a_j), f defined nowhere, in a note whose prose says it uses the
     softmax ("Softmax for the output layer")."""
-    prose = note.text
-    for f in sorted(note.formulas, key=lambda f: -f.start):
-        prose = prose[:f.start] + " " + prose[f.start + len(f.text):]
-    if not _SOFTMAX_WORD.search(prose):
+    parts, at = [], 0
+    for f in sorted(note.formulas, key=lambda f: f.start):
+        parts.append(note.text[at:max(at, f.start)])
+        at = max(at, f.start + len(f.text))
+    parts.append(note.text[at:])
+    if not _SOFTMAX_WORD.search(" ".join(parts)):
         return frozenset()
     logged = set()
     defined = set()
