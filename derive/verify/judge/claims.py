@@ -24,14 +24,14 @@ from ..model.evaluate import PRECISION
 from ..model.note_model import NoteModel, orphans
 from ..model.to_sympy import ACTIVATION_NAMES, Dv, Iverson, PDv, Unverifiable, to_sympy
 from ..read.budget import TimeLimit, time_limit
-from ..read.ir import Declare, Deriv, Exp, Juxt, Member, Op, Paren, Ref, refs
+from ..read.ir import Declare, Exp, Juxt, Member, Op, Paren, Ref, refs
 from ..read.names import display, is_learning_rate
 from ..read.segment import SYNTHESIZED, source_end
 from ..read.statements import Statement, as_number, is_numeric
 from .cases import at_note_values, leaf_values, only_for_known, stand_ins, under_condition
 from .diagnose import diagnose, diagnose_update, fix_one_factor, named_derivative, sigmoid_form
 from .numeric_claims import judge_numbers
-from .shapes import Conflict, ShapeReader, Sizes, define, describe, forward, matrix_form
+from .shapes import Sizes, judge_sizes, note_sizes
 from .structure import review
 from .verdict import Stage, Status, Verdict, correct, unverifiable, wrong
 
@@ -82,7 +82,7 @@ class Checker:
                 j = unverifiable(Stage.ERROR, f"could not be checked ({type(e).__name__}: {e})")
             j = review(j, st, i, left, right, self.model, self.text)  # what the notation alone shows
             if j is not None and j.status != Status.WRONG and self.shapes is not None:
-                j = self._sizes(left.node, right.node) or j
+                j = judge_sizes(self.shapes, left.node, right.node, self._shape_key, self._shape_scalar) or j
             if j is not None:
                 out.append(Verdict.of(j, line, col, source))
         return out
@@ -92,15 +92,7 @@ class Checker:
     @cached_property
     def shapes(self) -> Sizes | None:
         """The sizes the note's definitions tie together, when it is in matrix form (else None)."""
-        m = self.model
-        if not matrix_form(m.statements):
-            return None
-        reader = ShapeReader(Sizes(), self._shape_key, self._shape_scalar)
-        for q in m.quantities.values():  # the forward pass: δ's recurrence or dW = … may be the note's error
-            if q.def_node is not None and q.key != m.loss and forward(q.key, q.def_node):
-                define(reader, q.key, q.def_node)
-        reader.sizes.freeze()
-        return reader.sizes
+        return note_sizes(self.model, self._shape_key, self._shape_scalar)
 
     def _shape_key(self, ref: Ref):
         q = self.model.resolve(ref, line=self.line)
@@ -109,32 +101,6 @@ class Checker:
     def _shape_scalar(self, key) -> bool:
         m = self.model
         return key == m.loss or is_learning_rate(key) or key in m.values
-
-    def _sizes(self, a, b):
-        """Wrong when the claim's products, sums or sides need two sizes to be equal that the note's
-        definitions leave apart."""
-        reader = ShapeReader(self.shapes.copy(), self._shape_key, self._shape_scalar)
-        try:
-            reader.equal(a, b)
-        except Conflict:
-            return wrong(Stage.SHAPES, describe(reader, self._shape_name))
-        return None
-
-    def _shape_name(self, node) -> str:
-        if isinstance(node, Paren) and len(node.items) == 1:
-            return self._shape_name(node.items[0])
-        if isinstance(node, Ref):
-            return display(self._shape_key(node))
-        if isinstance(node, Op) and node.kind == "T" and isinstance(node.args[0], (Ref, Paren)):
-            return self._shape_name(node.args[0]) + "ᵀ"
-        if isinstance(node, Deriv) and isinstance(node.of, Ref) and isinstance(node.wrt, Ref):
-            return f"∂{self._shape_name(node.of)}/∂{self._shape_name(node.wrt)}"
-        if isinstance(node, (Juxt, Op)) and (isinstance(node, Juxt) or node.kind == "*"):
-            parts = (node.left, node.right) if isinstance(node, Juxt) else node.args
-            names = [self._shape_name(p) for p in parts]
-            if "(…)" not in names:
-                return " ".join(names)
-        return "(…)"
 
     def _source(self, st: Statement, left: Member, right: Member, i: int) -> tuple[str, int, int]:
         f = st.formula

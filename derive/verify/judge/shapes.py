@@ -13,6 +13,8 @@ matrices of numbers) is of unknown size and ties nothing."""
 from __future__ import annotations
 
 from ..read.ir import BigSum, Deriv, Exp, Func, Juxt, Matrix, Num, Op, Paren, Ref, looks_callable
+from ..read.names import display
+from .verdict import Stage, wrong
 
 OPERATORS = frozenset({"grad", "nabla", "∇", "div", "Jac", "D", "diag", "tr", "vec"})  # not sized here
 SCALAR = "scalar"  # a number, the loss, the learning rate: multiplies anything
@@ -244,3 +246,45 @@ def describe(reader: ShapeReader, name) -> str:
         return f"{la} is {dims(a)} and {lb} is {dims(b)}, so {la} {sign} {lb} is not defined"
     return (f"{la} is {dims(a)} and {lb} is {dims(b)}, so neither the product {la}·{lb} nor {la} ⊙ {lb} is "
             "defined (a transpose or the order of the factors is off)")
+
+
+def note_sizes(model, key, scalar) -> Sizes | None:
+    """The sizes the note's forward pass ties together, each class its own size, when the note is in matrix
+    form (else None). key(ref) and scalar(key) as for ShapeReader."""
+    if not matrix_form(model.statements):
+        return None
+    reader = ShapeReader(Sizes(), key, scalar)
+    for q in model.quantities.values():  # the forward pass: δ's recurrence or dW = … may be the note's error
+        if q.def_node is not None and q.key != model.loss and forward(q.key, q.def_node):
+            define(reader, q.key, q.def_node)
+    reader.sizes.freeze()
+    return reader.sizes
+
+
+def shape_name(node, key) -> str:
+    """How a message names a factor: x, Wᵀ, ∂L/∂W, x δ; (…) for anything longer."""
+    if isinstance(node, Paren) and len(node.items) == 1:
+        return shape_name(node.items[0], key)
+    if isinstance(node, Ref):
+        return display(key(node))
+    if isinstance(node, Op) and node.kind == "T" and isinstance(node.args[0], (Ref, Paren)):
+        return shape_name(node.args[0], key) + "ᵀ"
+    if isinstance(node, Deriv) and isinstance(node.of, Ref) and isinstance(node.wrt, Ref):
+        return f"∂{shape_name(node.of, key)}/∂{shape_name(node.wrt, key)}"
+    if isinstance(node, Juxt) or isinstance(node, Op) and node.kind == "*":
+        parts = (node.left, node.right) if isinstance(node, Juxt) else node.args
+        names = [shape_name(p, key) for p in parts]
+        if "(…)" not in names:
+            return " ".join(names)
+    return "(…)"
+
+
+def judge_sizes(sizes: Sizes, a, b, key, scalar):
+    """Wrong when the claim a = b needs, in its products, sums or sides, two sizes to be equal that the note's
+    definitions leave apart; None when its sizes fit or are not known."""
+    reader = ShapeReader(sizes.copy(), key, scalar)
+    try:
+        reader.equal(a, b)
+    except Conflict:
+        return wrong(Stage.SHAPES, describe(reader, lambda n: shape_name(n, key)))
+    return None
