@@ -260,3 +260,17 @@ def test_a_recurrence_over_the_range_of_its_sum():
     assert wrong_lines(report) == [9]
     assert (7, "correct") in got
     assert any("as its sum runs" in r for r in report.readings)
+
+
+def test_a_notes_own_macros_are_written_out():
+    report, got = verdicts("macros.tex")
+    # \vx is x, \sig{z} is σ(z), \lr is η, \relu is ReLU: z = 0.5·2 − 0.5 = 0.5, ŷ = σ(0.5) = 0.622459, L = ½(ŷ − 1)²
+    # = 0.071268, ∂L/∂w = (ŷ − 1)ŷ(1 − ŷ)x = −0.177447, w − 0.1·(−0.177447) = 0.517745, ReLU(0.5) = 0.5;
+    # ∂L/∂b has no factor x (line 20)
+    assert wrong_lines(report) == [20]
+    assert {(12, "correct"), (17, "correct"), (22, "correct"), (23, "correct")} <= got
+    assert report.summary["unverifiable"] == 0
+    # places and excerpts are the note's own, with its macros as written
+    assert any(v.line == 12 and v.col == 12 and v.source.startswith(r"\sig{z}") for v in report.verdicts)
+    mathjax, got = verdicts("macros_mathjax.md")  # defined in the maths, as MathJax reads them; tanh′ = 1 − tanh²
+    assert wrong_lines(mathjax) == [9] and (7, "correct") in got

@@ -63,7 +63,9 @@ def judge_structure(st: Statement, i: int, left: Member, right: Member, model: N
     a, b = left.node, right.node
     if st.rels[i] != "=" or not isinstance(a, Node) or not isinstance(b, Node):
         return None  # an arrow maps, an inequality bounds: only an equality has two sides to agree
-    rel_text = "" if (st.anchored and i == 0) else st.formula.text[left.end:right.start]
+    f = st.formula
+    rel_text = "" if (st.anchored and i == 0) else \
+        note_text[f.start + left.end: f.start + right.start] if f.origin else f.text[left.end:right.start]
     found = _update(a, b, rel_text, note_text)
     if found is not None:
         return found

@@ -9,6 +9,7 @@ from importlib import resources
 from lark import Lark, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from .macros import original
 from .segment import SYNTHESIZED, Formula, Note
 
 
@@ -49,6 +50,6 @@ def _failure(note: Note, f: Formula, e: UnexpectedInput) -> ParseFailure:
     if f.kind in SYNTHESIZED:
         line, col = f.line, f.col
     else:
-        line, col = note.where(f.start + min(pos, len(f.text)))
+        line, col = note.where(f.start + original(f.origin, min(pos, len(f.text))))
     source = note.line_text(line)
     return ParseFailure(line, col, what, source + "\n" + " " * (col - 1) + "^")

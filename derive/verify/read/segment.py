@@ -19,6 +19,7 @@ import yaml
 
 from ...errors import NoteError
 from . import latexdoc, markup, mermaid, notebook, plaintext, tables
+from .macros import expand, find_macros, original
 
 
 def locate(cells: list[tuple[int, int]], line: int) -> str:
@@ -41,6 +42,7 @@ class Formula:
     block: int            # formulas of one math block share this number
     rows: tuple[int, ...] = ()  # for kind "vector": the indices of the aligned rows it continues
     ranges: tuple[tuple[str, int, int], ...] = ()  # (g, h = 1, …, 10; c = 1, …, 6): one formula per value
+    origin: tuple = ()  # the note's macros written out in text: where each was (macros.expand)
 
 
 @dataclass
@@ -269,15 +271,17 @@ class _Builder:
         self.src = note.text if src is None else src  # as long as note.text: what the formulas are read from
         self.block = 0
         self.comma = decimal_comma(self.src)
+        self.macros = find_macros(self.src)
 
     def add(self, start: int, end: int, kind: str, rows: tuple[int, ...] = ()) -> int | None:
         text, ranges = index_ranges(self.src[start:end])
+        text, origin = expand(text, self.macros)
         text = blank(text, self.comma)
         if not text.strip():
             return None
         lead = len(text) - len(text.lstrip())
-        line, col = self.note.where(start + lead)
-        self.note.formulas.append(Formula(text, start, line, col, kind, self.block, rows, ranges))
+        line, col = self.note.where(start + original(origin, lead))
+        self.note.formulas.append(Formula(text, start, line, col, kind, self.block, rows, ranges, origin))
         return len(self.note.formulas) - 1
 
     def display(self, start: int, end: int, kind: str = "display") -> None:

@@ -33,6 +33,7 @@ from .ir import (
 )
 from .labels import CONDITIONAL, argument_label, function_definition
 from .layers import instantiate_layers
+from .macros import original
 from .parse import ParseFailure, parse
 from .products import powers_of_a_defined_e, split_letter_runs
 from .segment import Formula, Note
@@ -245,7 +246,7 @@ def _chains_of(note: Note, f: Formula) -> list[Chain] | Unreadable | None:
     if isinstance(tree, ParseFailure):
         return Unreadable(f, tree.line, tree.col, tree.message, tree.caret) if _has_relation(f.text) else None
     try:
-        return to_chains(tree, f.text)
+        chains = to_chains(tree, f.text)
     except Unsupported as e:
         return Unreadable(f, f.line, f.col, str(e))
     except VisitError as e:  # (a reading the transformer gave up on: nesting too deep, a number too long)
@@ -256,6 +257,11 @@ def _chains_of(note: Note, f: Formula) -> list[Chain] | Unreadable | None:
         raise
     except (RecursionError, ValueError, OverflowError):
         return Unreadable(f, f.line, f.col, "nested too deeply or a number too long to read")
+    if f.origin:  # places in the note's own text, where its macros are not written out
+        for ch in chains:
+            ch.members = [Member(m.node, original(f.origin, m.start), original(f.origin, m.end)) for m in ch.members]
+            ch.start = original(f.origin, ch.start)
+    return chains
 
 
 _MINUS_RUN = re.compile(r"(?:[-−]\s*){8,}")
