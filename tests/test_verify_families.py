@@ -274,3 +274,10 @@ def test_a_notes_own_macros_are_written_out():
     assert any(v.line == 12 and v.col == 12 and v.source.startswith(r"\sig{z}") for v in report.verdicts)
     mathjax, got = verdicts("macros_mathjax.md")  # defined in the maths, as MathJax reads them; tanh′ = 1 − tanh²
     assert wrong_lines(mathjax) == [9] and (7, "correct") in got
+
+
+def test_the_gradient_written_with_nabla():
+    report, got = verdicts("nabla.md")
+    # ∇_a C is ∂C/∂a = a − y (line 5); ∇_w C = (a − y)a(1 − a)x (line 7); ∇_b C has no factor x (line 9)
+    assert wrong_lines(report) == [9]
+    assert (5, "correct") in got and (7, "correct") in got

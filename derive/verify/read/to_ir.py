@@ -393,6 +393,17 @@ def _bare_call(f, arg) -> bool:
     return isinstance(f, Func) and f.name in OPERATOR_NAMES and not f.prime and isinstance(arg, (Ref, Num))
 
 
+def _nabla_of(n) -> Ref | None:
+    """The W of ∇_W (a name read as nabla with W written under it), or None."""
+    if not isinstance(n, Ref) or not n.tex.startswith("\\nabla_") or not n.tokens[0].startswith("nabla"):
+        return None
+    tokens = n.tokens[1:] if n.tokens[0] == "nabla" else (n.tokens[0][len("nabla"):],) + n.tokens[1:]
+    if not tokens or not tokens[0]:
+        return None
+    tex = n.tex[len("\\nabla_"):]
+    return Ref(tokens, tex[1:-1] if tex.startswith("{") and tex.endswith("}") else tex, n.hat)
+
+
 def _juxt(left, right):  # noqa: C901 - the readings of two things side by side, most specific first
     # "\text{out } H_1": a label word with a trailing space names what follows
     if isinstance(left, Ref) and left.tokens and left.tokens[-1] == "·":
@@ -415,6 +426,9 @@ def _juxt(left, right):  # noqa: C901 - the readings of two things side by side,
         return Ref(right.tokens + (f"^{_label_text(left.label)}",), right.tex, right.hat)
     if isinstance(left, Opaque) and not left.ditto:
         return left
+    wrt = _nabla_of(left)
+    if wrt is not None and isinstance(right, Ref):  # ∇_W L, ∇_a C: the gradient is ∂L/∂W
+        return Deriv(right, wrt, partial=True)
     if isinstance(right, Paren) and isinstance(left, Op) and left.kind in ("*", "hadamard") \
             and (looks_callable(left.args[1]) or isinstance(left.args[1], Ref)
                  and (left.args[1].tokens[0],) in FUNCTIONISH and len(left.args[1].tokens) > 1):
