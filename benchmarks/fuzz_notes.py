@@ -33,7 +33,11 @@ LATEX = ["$$", "$", "\\frac{", "}{", "}", "{", "\\partial ", "d(", ")", "(", "="
          "\\begin{aligned}", "\\end{aligned}", "&=", "\\\\", "\\text{out}", "0.5", "1", "-", "+", "*", "\\cdot",
          "e^{-", "w_5", "h1", "x", "//", "\\sum_{i=1}^{n}", "\\hat{y}", "'", "[", "]", "\\rightarrow", "\n",
          "\\text{ and }", "\\text{ adn }", "\\quad", "\\dots", "\\left(", "\\right)", "\\mathbb{1}[", "\\delta_",
-         "\\begin{bmatrix}", "\\end{bmatrix}", "\\odot", "\\prime", "\\over", "\\sqrt{", "\\log(", "E_{total}"]
+         "\\begin{bmatrix}", "\\end{bmatrix}", "\\odot", "\\prime", "\\over", "\\sqrt{", "\\log(", "E_{total}",
+         # a note's own macros (self-referring too), decimal commas, full-width punctuation, other languages
+         "\\newcommand{\\a}{\\a\\a}\\a", "\\def\\b#1{#1#1#1}", "\\newcommand{\\c}[2]{#1^{#2}}\\c{", "{,}", "0,5",
+         "，", "。", "\\text{où}", "\\text{其中}", "\\nabla_{", "\\lVert", "\\rVert^2", "^{(l+1)}", "^{(L)}",
+         "\\sum_{t=1}^{3}", "\\operatorname{softmax}(", "^\\top", "\\gets"]
 UNICODE = ["\u0301", "\u202e", "\u200b", "\ufeff", "\u2212", "\u00b7", "\u03c3", "\u2202", "\U0001d465", "\U0001f600",
            "\x07", "\x0b", "\x0c", "\r", "\t", "\u2028", "\ud7ff", "\u00a0", "\u3000", "\u0660", "\u00b2", "\u2070"]
 LAUGHS = "".join(f"{b}: &{b} [{','.join([f'*{a}'] * 9)}]\n" for a, b in zip("abcdefgh", "bcdefghi"))

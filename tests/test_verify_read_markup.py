@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from derive.errors import NoteError
+from derive.verify import verify_text
 from derive.verify.read.segment import read_note
 
 FAMILIES = Path(__file__).parent / "notes" / "families"
@@ -100,3 +101,9 @@ def test_line_breaks_without_an_environment_are_rows():
     note = read_note("n.md", "$$a = 1 \\\\\nb = 2 \\\\\n\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix} = v$$\n")
     assert [(f.line, f.col, f.kind) for f in note.formulas] == [(1, 3, "row"), (2, 1, "row"), (3, 1, "row")]
 
+
+
+def test_a_lone_carriage_return_ends_a_line():
+    # an old Mac line end: Markdown reads it as a line end, and so do the places in the report
+    report = verify_text("cr.md", "# T\r$$z = w x$$\r# U\r$$\\frac{dz}{dw} = 2x$$\r")
+    assert [(v.line, v.status) for v in report.verdicts if v.status == "wrong"] == [(4, "wrong")]

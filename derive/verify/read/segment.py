@@ -358,12 +358,16 @@ _PLAIN_FENCES = ("", "text", "txt", "plain", "plaintext", "math")
 _FORMAT = {".tex": "latex", ".ipynb": "notebook", ".md": "markdown", ".markdown": "markdown", ".txt": "markdown"}
 
 
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
 def read_note(path: str, text: str) -> Note:
     """Split a note into formulas. Raises NoteError only for a note that cannot be read at all.
     The markup comes from the file's suffix, or for stdin and other names from its content; a
     notebook may be given as its JSON or as its markdown cells already extracted."""
     if "\x00" in text:
         raise NoteError(path, "this is not a text file")
+    text = _LONE_CR.sub("\n", text)  # an old Mac line end: a line end for Markdown, so one for the places too
     fmt = _FORMAT.get(PurePath(path).suffix.lower())
     if fmt is None:
         fmt = ("notebook" if notebook.looks_like_notebook(text)
