@@ -4,7 +4,7 @@ f_{A,b}(a) = …), and a chain that holds only under a condition."""
 
 from __future__ import annotations
 
-from .ir import FUNCTION_WORDS, Juxt, Num, Op, Paren, Ref, Unsupported, looks_callable
+from .ir import FUNCTION_WORDS, Deriv, Differential, Juxt, Num, Op, Paren, Ref, Unsupported, looks_callable
 
 FUNCTION_LETTERS = ("f", "g", "F", "G", "phi", "psi", "sigma")  # w_{1,2}(x − t) is a product, f_{A,b}(x) a call
 CONDITIONAL = "holds only under the condition written after it, which this checker does not evaluate"
@@ -81,3 +81,43 @@ def argument_label(n):
             and all(isinstance(i, Ref) for i in n.right.items):
         return n.left
     return n
+
+
+def nabla_of(n) -> Ref | None:
+    """The W of ∇_W (a name read as nabla with W written under it), or None."""
+    if not isinstance(n, Ref) or not n.tex.startswith("\\nabla_") or not n.tokens[0].startswith("nabla"):
+        return None
+    tokens = n.tokens[1:] if n.tokens[0] == "nabla" else (n.tokens[0][len("nabla"):],) + n.tokens[1:]
+    if not tokens or not tokens[0]:
+        return None
+    tex = n.tex[len("\\nabla_"):]
+    return Ref(tokens, tex[1:-1] if tex.startswith("{") and tex.endswith("}") else tex, n.hat)
+
+
+def is_partial(n) -> bool:
+    if isinstance(n, Ref):
+        return n.tokens == ("∂",)
+    return isinstance(n, Differential) and n.partial
+
+
+def pending_partial(n) -> bool:
+    """∂, ∂x or ∂E/∂ as the last factor of a product: it takes the name written after it."""
+    return (isinstance(n, Ref) and n.tokens == ("∂",)) or (isinstance(n, Differential) and n.partial) \
+        or (isinstance(n, Deriv) and n.of is not None and n.wrt is None and n.partial)
+
+
+def differential(n) -> tuple[object | None, bool]:
+    """(what is differentiated, whether this is a differential at all): ∂L, dL_1, d(loss), d, ∂."""
+    if isinstance(n, Ref):
+        if n.tokens in (("∂",), ("d",)):
+            return None, True
+        t = n.tokens[0]
+        if t.startswith("d") and len(t) > 1 and not n.hat:
+            return Ref((t[1:],) + n.tokens[1:], n.tex[1:].lstrip(), n.hat, n.power), True
+        return None, False
+    if isinstance(n, Differential):
+        inner = n.of
+        if isinstance(inner, Paren) and len(inner.items) == 1:
+            inner = inner.items[0]
+        return argument_label(inner), True
+    return None, False

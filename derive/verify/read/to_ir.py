@@ -48,7 +48,16 @@ from .ir import (
     looks_callable,
     number,
 )
-from .labels import CONDITIONAL, argument_label, decorated, index_expression, layer_label
+from .labels import (
+    CONDITIONAL,
+    decorated,
+    differential,
+    index_expression,
+    is_partial,
+    layer_label,
+    nabla_of,
+    pending_partial,
+)
 from .parse import parser
 
 _TEXT = re.compile(r"\\([a-zA-Z*]+)\s*\{([^{}]*)\}")
@@ -192,12 +201,12 @@ class ToIR(Transformer):
         return Op("*", (a, b))
 
     def div(self, num, _slash, den):
-        if isinstance(num, Op) and num.kind in ("*", "/") and _pending_partial(num.args[1]) \
-                and _differential(den)[1]:  # a · ∂E/∂w: the slash joins the ∂s, not the product
+        if isinstance(num, Op) and num.kind in ("*", "/") and pending_partial(num.args[1]) \
+                and differential(den)[1]:  # a · ∂E/∂w: the slash joins the ∂s, not the product
             return Op(num.kind, (num.args[0], self.div(num.args[1], _slash, den)))
-        (of, num_diff), (wrt, den_diff) = _differential(num), _differential(den)
+        (of, num_diff), (wrt, den_diff) = differential(num), differential(den)
         if num_diff and den_diff:  # \partial L / \partial w_5: a derivative written with a slash
-            return Deriv(of, wrt, partial=_is_partial(num))
+            return Deriv(of, wrt, partial=is_partial(num))
         return Op("/", (num, den))
 
     def otherop(self, a, op, b):
@@ -393,17 +402,6 @@ def _bare_call(f, arg) -> bool:
     return isinstance(f, Func) and f.name in OPERATOR_NAMES and not f.prime and isinstance(arg, (Ref, Num))
 
 
-def _nabla_of(n) -> Ref | None:
-    """The W of ∇_W (a name read as nabla with W written under it), or None."""
-    if not isinstance(n, Ref) or not n.tex.startswith("\\nabla_") or not n.tokens[0].startswith("nabla"):
-        return None
-    tokens = n.tokens[1:] if n.tokens[0] == "nabla" else (n.tokens[0][len("nabla"):],) + n.tokens[1:]
-    if not tokens or not tokens[0]:
-        return None
-    tex = n.tex[len("\\nabla_"):]
-    return Ref(tokens, tex[1:-1] if tex.startswith("{") and tex.endswith("}") else tex, n.hat)
-
-
 def _juxt(left, right):  # noqa: C901 - the readings of two things side by side, most specific first
     # "\text{out } H_1": a label word with a trailing space names what follows
     if isinstance(left, Ref) and left.tokens and left.tokens[-1] == "·":
@@ -420,13 +418,13 @@ def _juxt(left, right):  # noqa: C901 - the readings of two things side by side,
         return Differential(_juxt(left.of, right), left.partial)
     if isinstance(left, Deriv) and left.of is not None and left.wrt is None and isinstance(right, Ref):
         return Deriv(left.of, right, left.partial)  # \partial E / \partial w: the slash took only the ∂
-    if isinstance(left, Op) and left.kind in ("*", "/") and _pending_partial(left.args[1]):
+    if isinstance(left, Op) and left.kind in ("*", "/") and pending_partial(left.args[1]):
         return Op(left.kind, (left.args[0], _juxt(left.args[1], right)))  # ∂E/∂a * ∂a/∂w, typed in a line
     if isinstance(left, LeftLabel) and isinstance(right, Ref):
         return Ref(right.tokens + (f"^{_label_text(left.label)}",), right.tex, right.hat)
     if isinstance(left, Opaque) and not left.ditto:
         return left
-    wrt = _nabla_of(left)
+    wrt = nabla_of(left)
     if wrt is not None and isinstance(right, Ref):  # ∇_W L, ∇_a C: the gradient is ∂L/∂W
         return Deriv(right, wrt, partial=True)
     if isinstance(right, Paren) and isinstance(left, Op) and left.kind in ("*", "hadamard") \
@@ -550,12 +548,12 @@ def _script_tokens(node) -> tuple[str, ...]:
 
 
 def _frac_of(num, den):
-    of, num_diff = _differential(num)
-    wrt, den_diff = _differential(den)
+    of, num_diff = differential(num)
+    wrt, den_diff = differential(den)
     if num_diff and den_diff:
-        return Deriv(of, wrt, partial=_is_partial(num))
+        return Deriv(of, wrt, partial=is_partial(num))
     if num_diff and isinstance(den, Ref):  # ∂total/W5: the ∂ forgotten below
-        return Deriv(of, den, partial=_is_partial(num))
+        return Deriv(of, den, partial=is_partial(num))
     if num is None or den is None:
         raise Unsupported("an empty fraction")
     return Op("/", (num, den))
@@ -582,32 +580,3 @@ def _flatten_juxt(n) -> list:
 
 def _label_text(n) -> str:
     return n.text if isinstance(n, Num) else ("".join(n.key) if isinstance(n, Ref) else "?")
-
-
-def _is_partial(n) -> bool:
-    if isinstance(n, Ref):
-        return n.tokens == ("∂",)
-    return isinstance(n, Differential) and n.partial
-
-
-def _pending_partial(n) -> bool:
-    """∂, ∂x or ∂E/∂ as the last factor of a product: it takes the name written after it."""
-    return (isinstance(n, Ref) and n.tokens == ("∂",)) or (isinstance(n, Differential) and n.partial) \
-        or (isinstance(n, Deriv) and n.of is not None and n.wrt is None and n.partial)
-
-
-def _differential(n) -> tuple[object | None, bool]:
-    """(what is differentiated, whether this is a differential at all): ∂L, dL_1, d(loss), d, ∂."""
-    if isinstance(n, Ref):
-        if n.tokens in (("∂",), ("d",)):
-            return None, True
-        t = n.tokens[0]
-        if t.startswith("d") and len(t) > 1 and not n.hat:
-            return Ref((t[1:],) + n.tokens[1:], n.tex[1:].lstrip(), n.hat, n.power), True
-        return None, False
-    if isinstance(n, Differential):
-        inner = n.of
-        if isinstance(inner, Paren) and len(inner.items) == 1:
-            inner = inner.items[0]
-        return argument_label(inner), True
-    return None, False
