@@ -11,10 +11,12 @@ weigh them, and, when there are too many quantities, one box per column with a c
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from ..network.graph import Activate, Affine, Network, Role, Softmax, op_refs
-from ..rules import ACTIVATIONS
+from ..derivation import numeric
+from ..network.graph import Activate, Affine, Loss, LossTerm, Network, Role, Softmax, op_refs
+from ..rules import ACTIVATIONS, LOSSES
+from .formatting import fmt
 
 UNIT_LIMIT = 8        # an MLP layer wider than this is drawn as a box
 RNN_STEPS = 6         # an RNN unrolled over more steps than this is drawn from its graph
@@ -48,6 +50,7 @@ class Figure:
     edges: tuple[Edge, ...]
     caption: str = ""
     note: str = ""       # what a reader must know about the drawing (plain text, for under the figure)
+    graph: Circuit | None = None   # the computational graph with its numbers (a network with values)
 
 
 LABEL_CHAR = 0.15     # the width of a label's character, in layout units (centimetres), generously
@@ -79,12 +82,14 @@ def _names(net: Network, names: list[str], limit: int = 3) -> str:
 def network_figure(net: Network) -> Figure:
     shape = net.shape
     if net.kind == "mlp" and shape.get("layers"):
-        return _mlp_units(net) if max(shape["layers"]) <= UNIT_LIMIT else _mlp_boxes(net)
-    if net.kind == "rnn" and not shape.get("vector", True) and shape.get("steps", 99) <= RNN_STEPS:
-        return _rnn_unrolled(net)
-    if net.kind == "cnn" and shape.get("layers"):
-        return _cnn_boxes(net)
-    return _graph(net)
+        fig = _mlp_units(net) if max(shape["layers"]) <= UNIT_LIMIT else _mlp_boxes(net)
+    elif net.kind == "rnn" and not shape.get("vector", True) and shape.get("steps", 99) <= RNN_STEPS:
+        fig = _rnn_unrolled(net)
+    elif net.kind == "cnn" and shape.get("layers"):
+        fig = _cnn_boxes(net)
+    else:
+        fig = _graph(net)
+    return replace(fig, graph=circuit(net))
 
 
 def _column(n: int, gap: float) -> list[float]:
@@ -286,3 +291,165 @@ def _graph(net: Network) -> Figure:
             for r in dict.fromkeys(r for r in op_refs(q.op) if r in names):
                 edges.append(Edge(f"q:{r}", f"q:{name}", _names(net, weights.get(r, []), 2) if r in weights else ""))
     return Figure(tuple(nodes), tuple(edges), "graph")
+
+
+# --- the computational graph with its numbers (CS231n's circuits) ------------------------------
+
+CIRCUIT_LIMIT = 40    # quantities drawn at most; a larger network's document says so instead
+PITCH = 1.15          # between the centres of two nodes of a column: a number above a wire and one below
+GAP = 0.9             # between the end of a column's wires and the next column's nodes
+DIGIT = 0.14          # the width of a character of a number on a wire (\\scriptsize; 11 px in SVG)
+NAME_CHAR = 0.19      # ... of a node's name
+
+
+@dataclass(frozen=True)
+class Wire:
+    """A quantity leaving its node: a straight stretch to `stem`, the x where it ends, with the forward
+    value above and dL/d(quantity) below, then a branch to each node that reads it (through the points
+    of the columns it crosses). A wire without ends is the loss's own, to the right."""
+    src: str
+    value: float
+    grad: float | None                  # None: not drawn (a target: the loss is not differentiated in it)
+    stem: float
+    ends: tuple[tuple[str, tuple[tuple[float, float], ...]], ...] = ()
+    dashed: bool = False
+
+
+@dataclass(frozen=True)
+class Circuit:
+    nodes: tuple[Node, ...] = ()
+    wires: tuple[Wire, ...] = ()
+    note: str = ""       # plain text under the drawing
+    omitted: int = 0     # the number of quantities when there are too many to draw (then no nodes)
+
+    @property
+    def width(self) -> float:
+        """From the leftmost node to the end of the loss's wire, in centimetres."""
+        left = min((n.x - n.w / 2 for n in self.nodes), default=0.0)
+        return max([n.x + n.w / 2 for n in self.nodes] + [w.stem for w in self.wires], default=0.0) - left
+
+
+def number_width(x: float | None) -> float:
+    return 0.0 if x is None else len(fmt(x)) * DIGIT + 0.1
+
+
+def _sweep(columns: list[list[str]], links: list[tuple[str, str]], rounds: int = 4) -> None:
+    """Order each column by the mean height of what it is linked to (barycentres), forwards and back."""
+    def heights() -> dict[str, float]:
+        return {s: (len(col) - 1) / 2 - i for col in columns for i, s in enumerate(col)}
+
+    for _ in range(rounds):
+        for order, pick in ((range(1, len(columns)), 0), (range(len(columns) - 2, -1, -1), 1)):
+            for c in order:
+                y = heights()
+                near = {s: [y[l[1 - pick]] for l in links if l[pick] == s] for s in columns[c]}
+                columns[c].sort(key=lambda s: sum(near[s]) / len(near[s]) if near[s] else y[s])
+
+
+def _reads(q) -> tuple[str, ...]:
+    if isinstance(q.op, Loss) and q.op.logits:
+        return tuple(n for pair in q.op.pairs for n in pair)
+    return op_refs(q.op)
+
+
+def circuit(net: Network) -> Circuit | None:
+    """Every quantity of the forward pass a node (a parameter or input once per column it feeds, as an
+    unrolled RNN uses its weights at every step), in columns by depth; every wire with its value and
+    the loss's derivative in it. None for a network without numbers."""
+    if not net.has_numbers():
+        return None
+    ops = [q for q in net.quantities if q.op is not None and not isinstance(q.op, LossTerm)]
+    leaves = {q.name for q in net.quantities if q.op is None}
+    if len(ops) + len(leaves) > CIRCUIT_LIMIT:
+        return Circuit(omitted=len(ops) + len(leaves))
+    v = numeric.forward(net)
+    adj = numeric.backward(net, v)
+    for q in ops:  # a cross-entropy of a softmax is written in its outputs, not in the logits it is computed from
+        if isinstance(q.op, Loss) and q.op.logits:
+            n = q.op.count or len(q.op.pairs)
+            for y, t in q.op.pairs:
+                adj.setdefault(y, LOSSES[q.op.fn].slope(v[y], v[t], n))
+    col: dict[str, int] = {}
+    for q in ops:
+        col[q.name] = 1 + max((col[r] for r in _reads(q) if r in col), default=0)
+    readers: dict[str, list[str]] = {}
+    for q in ops:
+        for r in dict.fromkeys(_reads(q)):
+            readers.setdefault(r, []).append(q.name)
+    # the slots of each column: nodes (an op by its name, a leaf as name@column) and the points where
+    # a wire crosses a column (name>reader@column)
+    columns: list[list[str]] = [[] for _ in range(max(col.values(), default=0) + 1)]
+    links: list[tuple[str, str]] = []
+    paths: dict[tuple[str, str], list[str]] = {}     # (source slot, reader) -> the crossing slots
+    for name in [q.name for q in net.quantities]:
+        for reader in readers.get(name, []):
+            c = col[reader] - 1
+            if name in leaves:
+                src = f"{name}@{c}"
+                if src not in columns[c]:
+                    columns[c].append(src)
+            else:
+                src = name
+            cross = [f"{name}>{reader}@{k}" for k in range(col.get(name, c) + 1, col[reader])]
+            for k, slot in zip(range(col.get(name, c) + 1, col[reader]), cross):
+                columns[k].append(slot)
+            paths[(src, reader)] = cross
+            chain = [src, *cross, reader]
+            links.extend(zip(chain, chain[1:]))
+    for q in ops:
+        columns[col[q.name]].append(q.name)
+    _sweep(columns, links)
+    return _place(net, columns, paths, v, adj)
+
+
+def _place(net: Network, columns: list[list[str]], paths: dict, v: dict, adj: dict) -> Circuit:
+    def node_width(slot: str) -> float:
+        if ">" in slot:
+            return 0.0
+        tex = net[slot.split("@")[0]].tex
+        return max(0.9, len(re.sub(r"\\[A-Za-z]+|[{}_^ ]", "", tex)) * NAME_CHAR + 0.35)
+
+    def grad(src: str) -> float | None:
+        name, _, c = src.partition("@")
+        if name not in adj:
+            return None
+        if not c:
+            return float(adj[name])
+        copies = [s for s, _ in paths if s.partition("@")[0] == name]
+        if len(set(copies)) == 1:
+            return float(adj[name])
+        return float(sum(adj[r] * numeric.partial(net[r], name, v, numeric.FLOAT)
+                         for s, r in paths if s == src))
+
+    xs, ys, stems = {}, {}, {}
+    right = 0.0
+    for c, members in enumerate(columns):
+        cw = max((node_width(s) for s in members), default=0.0)
+        x = right + (GAP if c else 0.0) + cw / 2
+        label = max((number_width(x_) for s in members if ">" not in s
+                     for x_ in (v[s.split("@")[0]], grad(s))), default=0.0)
+        stem = x + cw / 2 + label + 0.3
+        for i, s in enumerate(members):
+            xs[s], ys[s], stems[s] = x, ((len(members) - 1) / 2 - i) * PITCH, stem
+        right = stem
+    nodes, wires = [], []
+    for members in columns:
+        for s in members:
+            if ">" in s:
+                continue
+            name = s.split("@")[0]
+            q = net[name]
+            nodes.append(Node(s, xs[s], ys[s], node_width(s), 0.6, q.tex, "box" if q.op else "leaf"))
+            ends = tuple((r, tuple(p for k in cross for p in ((xs[k], ys[k]), (stems[k], ys[k]))))
+                         for (src, r), cross in paths.items() if src == s)
+            wires.append(Wire(s, float(v[name]), grad(s), stems[s], ends, dashed=q.role is Role.TARGET))
+    copies: dict[str, int] = {}
+    for s in xs:
+        if "@" in s and ">" not in s:
+            copies[s.partition("@")[0]] = copies.get(s.partition("@")[0], 0) + 1
+    note = ""
+    if any(n > 1 for n in copies.values()):
+        note = ("A parameter used at several steps is drawn once per step" if net.kind == "rnn" else
+                "A parameter or input read in several columns is drawn once for each")
+        note += "; the red numbers of its copies add up to its gradient."
+    return Circuit(tuple(nodes), tuple(wires), note)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from html import escape
 
-from ..document.figure import Figure, Node
+from ..document.figure import Circuit, Figure, Node
+from ..document.formatting import fmt_tex
 
 PX = 50.0             # SVG pixels per layout unit (a centimetre in TikZ)
 FONT = 13             # SVG font size in pixels
@@ -145,7 +146,7 @@ def to_svg(fig: Figure) -> str:
         if n.shape == "circle":
             out.append(f'<circle cx="{X(n.x)}" cy="{Y(n.y)}" r="{n.w / 2 * PX:.1f}" fill="#eef3fb" '
                        f'stroke="#333"{dash}/>')
-        elif n.shape == "box":
+        elif n.shape in ("box", "leaf"):
             out.append(f'<rect x="{X(n.x - n.w / 2)}" y="{Y(n.y + n.h / 2)}" width="{n.w * PX:.1f}" '
                        f'height="{n.h * PX:.1f}" rx="6" fill="#fdf6e3" stroke="#333"{dash}/>')
         out.append(f'<text x="{X(n.x)}" y="{Y(n.y - 0.09)}" text-anchor="middle" font-style="italic">'
@@ -174,3 +175,91 @@ def to_tikz(fig: Figure) -> str:
         out.append(rf"\draw[{style}] ({ids[e.src]}) --{label} ({ids[e.dst]});")
     out.append(r"\end{tikzpicture}")
     return "\n".join(out) + "\n"
+
+
+# --- the computational graph (document/figure.py's Circuit) -----------------------------------
+
+VALUE_COLOUR, GRAD_COLOUR = "#1b7a2e", "#c0261b"      # CS231n's: the forward value green, the gradient red
+ABOVE, BELOW = 0.09, 0.33                                # a number's baseline above and below its wire (cm)
+
+
+def _number(x: float) -> str:
+    """A number of a wire as LaTeX with a real minus (fmt_tex: at the document's decimals)."""
+    return fmt_tex(x)
+
+
+def _wire_points(c: Circuit):
+    """Each wire with its stem (start, end) and its branches as lists of points to the reader's west side."""
+    by_id = {n.id: n for n in c.nodes}
+    for w in c.wires:
+        n = by_id[w.src]
+        start, end = (n.x + n.w / 2, n.y), (w.stem, n.y)
+        branches = [(r, [end, *points, (by_id[r].x - by_id[r].w / 2, by_id[r].y)]) for r, points in w.ends]
+        yield w, n, start, end, branches
+
+
+def circuit_svg(c: Circuit) -> str:
+    x0 = min(n.x - n.w / 2 for n in c.nodes) - 0.3
+    x1 = max(w.stem for w in c.wires) + 0.4
+    y0 = min(n.y for n in c.nodes) - 0.75
+    y1 = max(n.y for n in c.nodes) + 0.75
+    W, H = (x1 - x0) * PX, (y1 - y0) * PX
+    X = lambda x: f"{(x - x0) * PX:.1f}"  # noqa: E731
+    Y = lambda y: f"{(y1 - y) * PX:.1f}"  # noqa: E731
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W:.0f}" height="{H:.0f}" '
+           f'viewBox="0 0 {W:.0f} {H:.0f}" font-family="DejaVu Serif, Times New Roman, serif" '
+           f'font-size="{FONT}" role="img" aria-label="the computational graph with its values and gradients">',
+           '<defs><marker id="circuit-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+           'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#444"/></marker></defs>',
+           '<rect width="100%" height="100%" fill="white"/>']
+    labels = []
+    for w, n, start, end, branches in _wire_points(c):
+        dash = ' stroke-dasharray="4 3"' if w.dashed else ""
+        tip = "" if branches else ' marker-end="url(#circuit-arrow)"'
+        out.append(f'<line x1="{X(start[0])}" y1="{Y(start[1])}" x2="{X(end[0])}" y2="{Y(end[1])}" '
+                   f'stroke="#444" stroke-width="1.2"{dash}{tip}/>')
+        for _, points in branches:
+            path = " ".join(f"{X(x)},{Y(y)}" for x, y in points)
+            out.append(f'<polyline points="{path}" fill="none" stroke="#444" stroke-width="1.2"{dash} '
+                       f'marker-end="url(#circuit-arrow)"/>')
+        mid = (start[0] + end[0]) / 2
+        for x, dy, colour in ((w.value, ABOVE, VALUE_COLOUR), (w.grad, -BELOW, GRAD_COLOUR)):
+            if x is None:
+                continue
+            runs = _runs(_number(x).replace("-", "−"))
+            labels.append(f'<text x="{X(mid)}" y="{Y(n.y + dy)}" text-anchor="middle" font-size="{LABEL_FONT}" '
+                          f'fill="{colour}">{_tspans(runs, LABEL_FONT)}</text>')
+    for n in c.nodes:
+        fill = "#fdf6e3" if n.shape == "box" else "#eef3fb"
+        out.append(f'<rect x="{X(n.x - n.w / 2)}" y="{Y(n.y + n.h / 2)}" width="{n.w * PX:.1f}" '
+                   f'height="{n.h * PX:.1f}" rx="{6 if n.shape == "box" else 12}" fill="{fill}" stroke="#333"/>')
+        out.append(f'<text x="{X(n.x)}" y="{Y(n.y - 0.09)}" text-anchor="middle" font-style="italic">'
+                   f'{_tspans(_runs(n.label))}</text>')
+    out.extend(labels)
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def circuit_tikz(c: Circuit) -> str:
+    ids = {n.id: f"g{i}" for i, n in enumerate(c.nodes)}
+    out = [r"\begin{tikzpicture}[>=stealth, font=\small,",
+           r"  box/.style={draw, rounded corners=2pt, fill=yellow!8, inner sep=2pt, minimum height=0.6cm},",
+           r"  leaf/.style={draw, rounded corners=6pt, fill=blue!6, inner sep=2pt, minimum height=0.6cm},",
+           r"  val/.style={font=\scriptsize, text=green!45!black, inner sep=1pt},",
+           r"  grad/.style={font=\scriptsize, text=red!75!black, inner sep=1pt}]"]
+    for n in c.nodes:
+        out.append(rf"\node[{n.shape}, minimum width={n.w:.2f}cm] ({ids[n.id]}) at ({n.x:.2f},{n.y:.2f}) "
+                   rf"{{${n.label}$}};")
+    for w, n, start, end, branches in _wire_points(c):
+        style = ", dashed" if w.dashed else ""
+        mid = (start[0] + end[0]) / 2
+        labels = "".join(rf" \node[{kind}, anchor=base] at ({mid:.2f},{n.y + dy:.2f}) {{${_number(x)}$}};"
+                         for x, dy, kind in ((w.value, ABOVE, "val"), (w.grad, -BELOW, "grad")) if x is not None)
+        tip = "" if branches else "->"
+        out.append(rf"\draw[{tip}{style}] ({ids[w.src]}.east) -- ({end[0]:.2f},{end[1]:.2f});{labels}")
+        for reader, points in branches:
+            path = " -- ".join(f"({x:.2f},{y:.2f})" for x, y in points[:-1])
+            out.append(rf"\draw[->{style}] {path} -- ({ids[reader]}.west);")
+    out.append(r"\end{tikzpicture}")
+    return "\n".join(out) + "\n"
+

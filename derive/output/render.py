@@ -18,7 +18,7 @@ from ..document.formatting import DECIMALS, written_with
 from ..document.handout import DEFAULT_TOLERANCE, Sheet, Variant, sheet, variants
 from ..errors import DeriveError
 from ..network.graph import Network
-from .draw import to_svg, to_tikz
+from .draw import circuit_svg, circuit_tikz, to_svg, to_tikz
 from .marker import MARKER, mark
 from .pdf import compile_pdf
 from .templates import environment
@@ -55,6 +55,23 @@ def figure_for(fmt_: str, figure, svg_name: str | None) -> tuple[str, dict[str, 
     return f"![the network](data:image/svg+xml;base64,{data})", {}
 
 
+def graph_for(fmt_: str, circuit, svg_name: str | None) -> tuple[str, dict[str, bytes]]:
+    """The computational graph with its numbers as the format shows it ('' when there is none to draw),
+    and any file it needs beside the document. The numbers are written with the decimals in use."""
+    if circuit is None or not circuit.nodes:
+        return "", {}
+    if fmt_ == "tex":
+        return circuit_tikz(circuit), {}
+    svg = circuit_svg(circuit)
+    if fmt_ == "html":
+        return svg, {}
+    if svg_name:
+        svg = mark(svg, f"{MARKER}: the computational graph of a derivation document")
+        return f"![the computational graph]({svg_name})", {svg_name: svg.encode()}
+    data = base64.b64encode(svg.encode()).decode()
+    return f"![the computational graph](data:image/svg+xml;base64,{data})", {}
+
+
 def document_files(doc, fmt_: str, stem: str | None, templates: Path | None = None,
                    source: str = "") -> dict[str, bytes]:
     """A derivation document: {file name: bytes}. stem None gives the document alone (no file
@@ -62,7 +79,11 @@ def document_files(doc, fmt_: str, stem: str | None, templates: Path | None = No
     base = "tex" if fmt_ == "pdf" else fmt_
     figure, extra = figure_for(base, doc.figure, f"{stem}.svg" if stem and base == "md" else None)
     with written_with(doc.decimals):
-        text = render(f"document.{base}.j2", base, {"doc": doc, "figure": figure}, templates, source)
+        graph, beside = graph_for(base, getattr(doc.figure, "graph", None),
+                                  f"{stem}-graph.svg" if stem and base == "md" else None)
+        extra.update(beside)
+        context = {"doc": doc, "figure": figure, "graph": graph, "circuit": getattr(doc.figure, "graph", None)}
+        text = render(f"document.{base}.j2", base, context, templates, source)
     if fmt_ == "pdf":
         return {f"{stem or doc.name}.pdf": compile_pdf(text)}
     return {(f"{stem}.{fmt_}" if stem else ""): text.encode(), **extra}
