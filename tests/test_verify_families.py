@@ -239,7 +239,8 @@ def test_sizes_in_a_note_written_with_matrices():
     assert wrong_lines(report) == [9, 13]
     assert (7, "correct") in got and (11, "correct") in got and (15, "correct") in got
     assert all(v.stage == "shapes" for v in report.verdicts if v.status == "wrong")
-    assert any("∂L/∂W is" in v.message and "x delta is" in v.message for v in report.verdicts if v.line == 9)
+    nine = [v.message for v in report.verdicts if v.line == 9]
+    assert any("∂L/∂W is n₁×n₂" in m and "x delta is n₂×n₃" in m for m in nine)
 
 
 def test_a_general_formula_before_the_note_makes_it_concrete():
@@ -281,3 +282,13 @@ def test_the_gradient_written_with_nabla():
     # ∇_a C is ∂C/∂a = a − y (line 5); ∇_w C = (a − y)a(1 − a)x (line 7); ∇_b C has no factor x (line 9)
     assert wrong_lines(report) == [9]
     assert (5, "correct") in got and (7, "correct") in got
+
+
+def test_vectorised_layers_with_bracketed_labels():
+    report, got = verdicts("vectorised_ng.md")
+    # Z^[1] = W^[1] X + b^[1] (n₁×m, X is n₀×m), dZ^[1] has Z^[1]'s size: dW^[1] = (1/m) dZ^[1] Xᵀ is n₁×n₀, while
+    # (1/m) Xᵀ dZ^[1] multiplies m×n₀ by n₁×m (line 21). dW^[2] = (1/m) dZ^[2] (A^[1])ᵀ restates line 11 (line 15).
+    # db, dW and dZ are the gradients' names, not slips of the pen for b, W and Z
+    assert wrong_lines(report) == [21]
+    assert (15, "correct") in got
+    assert not any("one character away" in v.message for v in report.verdicts)

@@ -140,8 +140,14 @@ class ShapeReader:
         if k == "*":
             return self.product(n.args[0], n.args[1])
         if k == "/":
-            a, b = self.of(n.args[0]), self.of(n.args[1])
-            return a if b == SCALAR else None
+            a = self.of(n.args[0])
+            den = n.args[1].items[0] if isinstance(n.args[1], Paren) and len(n.args[1].items) == 1 else n.args[1]
+            if isinstance(den, Ref) and self.key(den) not in self.sizes.names:
+                return a  # 1/m: a count the forward pass gives no size, a number
+            b = self.of(n.args[1])
+            if b == SCALAR:
+                return a
+            return b if a == SCALAR else None  # 1/(1 + e^{−z}): elementwise, z's shape
         return None  # powers, and what else there is
 
     def product(self, left, right):
@@ -224,7 +230,7 @@ def define(reader: ShapeReader, key: tuple, node) -> None:
 
 
 def describe(reader: ShapeReader, name) -> str:
-    """Why the claim's sizes do not fit, in the sizes' own letters (m, n, p, …)."""
+    """Why the claim's sizes do not fit, with the sizes named n₁, n₂, … as they first appear."""
     left, right, a, b = reader.last[:4]
     kind = reader.last[4] if len(reader.last) > 4 else "*"
     letters: dict[int, str] = {}
@@ -232,7 +238,7 @@ def describe(reader: ShapeReader, name) -> str:
     def size(x: int) -> str:
         r = reader.sizes.find(x)
         if r not in letters:
-            letters[r] = "mnpqrsuvk"[len(letters) % 9]
+            letters[r] = "n" + "".join("₀₁₂₃₄₅₆₇₈₉"[int(d)] for d in str(len(letters) + 1))
         return letters[r]
 
     def dims(s) -> str:
@@ -267,6 +273,10 @@ def shape_name(node, key) -> str:
         return shape_name(node.items[0], key)
     if isinstance(node, Ref):
         return display(key(node))
+    if isinstance(node, Num):
+        return node.text
+    if isinstance(node, Op) and node.kind == "/" and all(shape_name(p, key) != "(…)" for p in node.args):
+        return "/".join(shape_name(p, key) for p in node.args)
     if isinstance(node, Op) and node.kind == "T" and isinstance(node.args[0], (Ref, Paren)):
         return shape_name(node.args[0], key) + "ᵀ"
     if isinstance(node, Deriv) and isinstance(node.of, Ref) and isinstance(node.wrt, Ref):

@@ -61,6 +61,8 @@ def _slips(model) -> None:
         hits = [k for k, other in known.items() if spelled.replace("_", "") == other.replace("_", "")]
         if not hits:  # ao1 is a_o1 without its underscore before it is o1 with a stray a
             hits = [k for k, other in known.items() if _one_apart(spelled, other) or _one_apart(other, spelled)]
+        if len(hits) == 1 and spelled in ("d" + known[hits[0]], "d_" + known[hits[0]]):
+            continue  # db beside b: the gradient's name (dW, db, dZ), not a slip of the pen
         if len(hits) != 1:
             continue
         lines = sorted({st.formula.line for st in model.statements for m in st.members
