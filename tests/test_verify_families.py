@@ -292,3 +292,15 @@ def test_vectorised_layers_with_bracketed_labels():
     assert wrong_lines(report) == [21]
     assert (15, "correct") in got
     assert not any("one character away" in v.message for v in report.verdicts)
+
+
+def test_the_four_equations_with_entries_beside_vectors():
+    report, got = verdicts("nielsen_four.md")
+    # z^l = w^l a^{l−1} + b^l. δ^L = ∇_a C ⊙ σ′(z^L) names an a the note never defines, so δ^L, and every δ^l its
+    # recurrence builds on it, cannot be evaluated: the claims through them are unverifiable, never wrong (read
+    # with δ^L at random values, a right recurrence would look wrong). b^l_j and w^l_{jk} are entries of b^l and
+    # w^l, not slips of the pen. Line 17 multiplies w^{l+1} (n_{l+1}×n_l) by δ^{l+1} (n_{l+1}×1): the sizes
+    # do not fit, so it is wrong however δ reads
+    assert wrong_lines(report) == [17]
+    assert not any(v.status == "warning" for v in report.verdicts)
+    assert all(v.status == "unverifiable" for v in report.verdicts if v.line in (7, 11, 13, 15))

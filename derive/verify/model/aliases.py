@@ -63,6 +63,9 @@ def _slips(model) -> None:
             hits = [k for k, other in known.items() if _one_apart(spelled, other) or _one_apart(other, spelled)]
         if len(hits) == 1 and spelled in ("d" + known[hits[0]], "d_" + known[hits[0]]):
             continue  # db beside b: the gradient's name (dW, db, dZ), not a slip of the pen
+        if len(hits) == 1 and len(key) == len(hits[0]) and key[1:] == hits[0][1:] \
+                and key[0][:-1] == hits[0][0] and key[0][-1] in "ijkmnpq":
+            continue  # b^l_j beside b^l: an entry of the vector, not a slip of the pen
         if len(hits) != 1:
             continue
         lines = sorted({st.formula.line for st in model.statements for m in st.members

@@ -22,6 +22,21 @@ from .definitions import (
 from .note_model import NoteModel
 from .values import collect_values, computed_only
 
+
+def unreadable_spreads(m: NoteModel) -> None:
+    """δ² = w³ δ³ σ′(z²) with δ³'s definition unreadable: δ³ is not a free input of δ², so δ² cannot be
+    evaluated either (judged with δ³ at random values, a right formula would look wrong)."""
+    stuck = {q.symbol for q in m.quantities.values()
+             if q.def_node is not None and q.definition is None and q.key not in m.values}
+    while stuck:
+        more = {q.symbol for q in m.quantities.values() if q.definition is not None and q.key not in m.values
+                and q.definition.free_symbols & stuck}
+        for q in m.quantities.values():
+            if q.symbol in more:
+                q.definition = None
+        stuck = more
+
+
 PASSES = (
     read_user_aliases,     # front matter and --spec aliases as keys
     declarations,          # \text{Input } (x) = [x_1, x_2]
@@ -39,6 +54,7 @@ PASSES = (
     computed_only,         # names worked out from numbers alone: no derivative of theirs is 0
     resolve_derivatives,   # dW_i → dL_1/dW_i + dL_2/dW_i
     collect_values,        # values, majorities, drift, placeholders, exact values
+    unreadable_spreads,    # a definition through a name whose own could not be read cannot be read either
 )
 
 
