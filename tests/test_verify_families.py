@@ -296,11 +296,19 @@ def test_vectorised_layers_with_bracketed_labels():
 
 def test_the_four_equations_with_entries_beside_vectors():
     report, got = verdicts("nielsen_four.md")
-    # z^l = w^l a^{l−1} + b^l. δ^L = ∇_a C ⊙ σ′(z^L) names an a the note never defines, so δ^L, and every δ^l its
-    # recurrence builds on it, cannot be evaluated: the claims through them are unverifiable, never wrong (read
-    # with δ^L at random values, a right recurrence would look wrong). b^l_j and w^l_{jk} are entries of b^l and
-    # w^l, not slips of the pen. Line 17 multiplies w^{l+1} (n_{l+1}×n_l) by δ^{l+1} (n_{l+1}×1): the sizes
-    # do not fit, so it is wrong however δ reads
+    # z^l = w^l a^{l−1} + b^l, a^l = σ(z^l), C = ½‖y − a^L‖². ∇_a C, with a written only with layer labels
+    # elsewhere, is ∂C/∂a^L: δ^L = (a^L − y) ⊙ σ′(z^L) (lines 5, 7); δ^l = ((w^{l+1})ᵀ δ^{l+1}) ⊙ σ′(z^l) (line 9);
+    # ∂C/∂w^l = δ^l (a^{l−1})ᵀ (line 15). b^l_j and w^l_{jk} are entries of b^l and w^l, not slips of the pen.
+    # Line 17 multiplies w^{l+1} (n_{l+1}×n_l) by δ^{l+1} (n_{l+1}×1): the sizes do not fit
     assert wrong_lines(report) == [17]
+    assert {(5, "correct"), (7, "correct"), (9, "correct"), (15, "correct")} <= got
     assert not any(v.status == "warning" for v in report.verdicts)
-    assert all(v.status == "unverifiable" for v in report.verdicts if v.line in (7, 11, 13, 15))
+
+
+def test_a_definition_through_an_unreadable_one_cannot_be_read_either():
+    report, got = verdicts("unreadable_through.md")
+    # δ^L = ∇_q C ⊙ σ′(z^L) names a q the note never defines: δ^L cannot be evaluated, nor δ^l built on it, so
+    # the claims through them are unverifiable, never wrong (read with δ^L at random values, the right
+    # recurrence on line 9 would look wrong)
+    assert wrong_lines(report) == []
+    assert (9, "unverifiable") in got

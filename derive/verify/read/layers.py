@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import re
 
-from .ir import Member, Num, Ref, refs
+from .ir import Deriv, Member, Num, Ref, refs
 
 LAYERS = 3  # the number of layers when the note does not give it
 MAX_LAYERS = 6  # a note's own L = 4 is used up to this many
@@ -73,11 +73,37 @@ def _put(node, layer: dict[str, int]):
     return node.rewrite(put)
 
 
+def _last_layer_wrt(stmts, generic: set[str]) -> None:
+    """∇_a C and ∂C/∂a with a bare a, in a note that writes a only with layer labels (a^l, a^L): the output
+    layer's a^L, as Nielsen's δ^L = ∇_a C ⊙ σ′(z^L) means it."""
+    styles: dict[str, str] = {}
+    for st in stmts:
+        for m in st.members:
+            for r in refs(m.node):
+                for t in r.tokens[1:]:
+                    lab = _label(t)
+                    if lab is not None and lab[0] in LAST and r.tokens[0] not in styles:
+                        styles[r.tokens[0]] = t
+    bare = {st.members[0].node.tokens[0] for st in stmts
+            if st.members and isinstance(st.members[0].node, Ref) and len(st.members[0].node.tokens) == 1}
+
+    def put(n):
+        if isinstance(n, Deriv) and isinstance(n.wrt, Ref) and len(n.wrt.tokens) == 1 \
+                and n.wrt.tokens[0] in styles and n.wrt.tokens[0] not in bare:
+            w = n.wrt
+            return Deriv(n.of, Ref(w.tokens + (styles[w.tokens[0]],), w.tex, w.hat, w.power), n.partial)
+        return n
+
+    for st in stmts:
+        st.members = [Member(m.node.rewrite(put), m.start, m.end) for m in st.members]
+
+
 def instantiate_layers(stmts) -> list:
     """The statements with every layer letter given its layers."""
     generic = _bases(stmts, numbered=False)
     if not generic or generic & _bases(stmts, numbered=True):
         return stmts
+    _last_layer_wrt(stmts, generic)
     depth = _depth(stmts)
     out = []
     used = False
