@@ -312,3 +312,11 @@ def test_a_definition_through_an_unreadable_one_cannot_be_read_either():
     # recurrence on line 9 would look wrong)
     assert wrong_lines(report) == []
     assert (9, "unverifiable") in got
+
+
+def test_a_dot_product_is_not_a_size_error():
+    report, got = verdicts("dot_product.md")
+    # w · x of two vectors may be their dot product (a number), so it ties no sizes: z = wᵀx + b restates it
+    # (line 5) and ∂L/∂w = (a − y)a(1 − a)x holds (line 7); ∂L/∂b has no factor x (line 9)
+    assert wrong_lines(report) == [9]
+    assert (5, "correct") in got and (7, "correct") in got

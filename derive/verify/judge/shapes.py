@@ -64,9 +64,14 @@ class Sizes:
         self.tags[rb] = tags
 
     def freeze(self) -> None:
-        for x in list(self.parent):
+        """Each size the definitions tied to another becomes one of its own; a size nothing tied (the rows of
+        an x that is only ever dotted with w) stays free."""
+        members: dict[int, int] = {}
+        for x in self.parent:
             r = self.find(x)
-            if not self.tags[r]:
+            members[r] = members.get(r, 0) + 1
+        for r, count in members.items():
+            if count > 1 and not self.tags[r]:
                 self.tags[r] = frozenset({r})
 
     def shape(self, key: tuple) -> tuple[int, int]:
@@ -138,7 +143,7 @@ class ShapeReader:
             self._merge([(a[0], b[0]), (a[1], b[1])], n.args[0], n.args[1], a, b, k)
             return a
         if k == "*":
-            return self.product(n.args[0], n.args[1])
+            return self.product(n.args[0], n.args[1], written=True)
         if k == "/":
             a = self.of(n.args[0])
             den = n.args[1].items[0] if isinstance(n.args[1], Paren) and len(n.args[1].items) == 1 else n.args[1]
@@ -150,7 +155,9 @@ class ShapeReader:
             return b if a == SCALAR else None  # 1/(1 + e^{−z}): elementwise, z's shape
         return None  # powers, and what else there is
 
-    def product(self, left, right):
+    def product(self, left, right, written: bool = False):
+        """A B, or A ⊙ B when only that fits. written: an operator between them (·, ×, *), which may also be
+        a dot product: when only the elementwise reading fits, the size is left unknown."""
         a, b = self.of(left), self.of(right)
         if a is None or b is None:
             return None
@@ -161,6 +168,7 @@ class ShapeReader:
         s = self.sizes
         options = [([(a[1], b[0])], (a[0], b[1])), ([(a[0], b[0]), (a[1], b[1])], a)]  # A B, then A ⊙ B
         options.sort(key=lambda o: sum(s.find(x) != s.find(y) for x, y in o[0]))  # one that ties nothing new first
+        viable = []
         for pairs, result in options:
             trial = s.copy()
             try:
@@ -168,6 +176,10 @@ class ShapeReader:
                     trial.union(x, y)
             except Conflict:
                 continue
+            viable.append((pairs, result))
+        if written and (len(viable) == 2 or viable and len(viable[0][0]) == 2):
+            return None  # w · x of two vectors: perhaps their dot product, a number; nothing is tied
+        for pairs, result in viable[:1]:
             for x, y in pairs:
                 s.union(x, y)
             return result
