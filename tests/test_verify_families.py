@@ -320,3 +320,13 @@ def test_a_dot_product_is_not_a_size_error():
     # (line 5) and ∂L/∂w = (a − y)a(1 − a)x holds (line 7); ∂L/∂b has no factor x (line 9)
     assert wrong_lines(report) == [9]
     assert (5, "correct") in got and (7, "correct") in got
+
+
+def test_two_layers_in_matrix_form():
+    report, got = verdicts("matrix_two_layers.md")
+    # z¹ = W¹x + b¹ (W¹ is n₁×n₀), h = tanh(z¹), z² = W²h + b², ŷ = σ(z²): every claim on lines 7–23 holds, in
+    # ⊙, ∘, ᵀ, ^\top and W^{(2)T} alike. Then ∂L/∂W¹ = xᵀδ¹ (1×n₀ by n₁×1), ∂L/∂h = δ²W² (n₂×1 by n₂×n₁) and
+    # an update by h δ²ᵀ (n₁×n₂ for the n₂×n₁ W²) do not fit (lines 25, 27, 29)
+    assert wrong_lines(report) == [25, 27, 29]
+    assert {(line, "correct") for line in (9, 11, 15, 17, 19, 21, 23)} <= got
+    assert all(v.stage == "shapes" for v in report.verdicts if v.status == "wrong")
