@@ -330,3 +330,23 @@ def test_two_layers_in_matrix_form():
     assert wrong_lines(report) == [25, 27, 29]
     assert {(line, "correct") for line in (9, 11, 15, 17, 19, 21, 23)} <= got
     assert all(v.stage == "shapes" for v in report.verdicts if v.status == "wrong")
+
+
+def test_time_superscripts_and_a_sum_to_t():
+    report, got = verdicts("rnn_time_labels.md")
+    # h^(t) = tanh(w h^(t−1) + u x^(t)), ŷ^(t) = v h^(t), L = Σ_{t=1}^{T} ½(ŷ^(t) − y^(t))² on t = 1, 2, 3: the T of
+    # the sum is its last step, not a transpose. ∂L/∂v = Σ (ŷ^(t) − y^(t)) h^(t) (line 7), ∂L/∂ŷ^(t) = ŷ^(t) − y^(t)
+    # (line 9); ∂L/∂w through the immediate terms alone misses the paths through earlier steps (line 11)
+    assert wrong_lines(report) == [11]
+    assert (7, "correct") in got and (9, "correct") in got
+
+
+def test_a_section_with_another_loss():
+    report, got = verdicts("loss_sections.md")
+    # a = σ(wh + b). With E = ½(a − y)²: δ = ∂E/∂z = (a − y)a(1 − a) (line 9), ∂E/∂w = δh (line 11). The section on
+    # cross-entropy defines E again, as another function: its own loss, not a claim about the first, and no δ
+    # from before it. There ∂E/∂z = a − y (line 17), ∂E/∂w = (a − y)h (line 19), and the σ′ factor of the squared
+    # error is one too many (line 21)
+    assert wrong_lines(report) == [21]
+    assert {(9, "correct"), (11, "correct"), (17, "correct"), (19, "correct")} <= got
+    assert not any(v.line == 15 and v.status in ("wrong", "warning") for v in report.verdicts)

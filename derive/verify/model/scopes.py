@@ -42,6 +42,7 @@ class Scope:
     by_heading: bool = False  # opened by a heading alone: the same example may go on in it
     label: str | None = None  # the letter of the exercise part it is ("a" for "**a)**")
     later: list[Statement] = field(default_factory=list)  # definitions given further on in the same example
+    own_loss: bool = False  # it defines the loss as another function (a section on cross-entropy after one on ½e²)
 
     @property
     def lines(self) -> set[int]:
@@ -105,6 +106,9 @@ def defined_name(st: Statement):
     return left.key, None, right
 
 
+LOSS_NAMES = frozenset({"E", "L", "J", "C", "Etotal", "loss", "Loss", "cost", "Cost"})
+
+
 def _leaves(keys, defs: dict) -> frozenset:
     """The names a set of names comes down to through the scope's definitions."""
     out: set = set()
@@ -142,6 +146,7 @@ def partition(note, stmts: list[Statement]) -> list[Scope]:
     value_line: dict = {}
     def_line: dict = {}
     def_id: dict = {}  # key -> the statement of its first definition in this scope
+    def_funcs: dict = {}  # key -> the functions its first definition applies
     derived: set = set()  # names first defined as a derivative
     redefined = None
     mark_i = 0
@@ -180,11 +185,13 @@ def partition(note, stmts: list[Statement]) -> list[Scope]:
                         and not _leaves(new, defs) <= _leaves(defs[key], defs):
                     fresh, by_heading = True, False  # ŷ = w₂h after ŷ = wx
                     redefined = (key, def_line[key])
+                elif key[0] in LOSS_NAMES and _functions(rhs) != def_funcs.get(key) and _grounded(new, tied):
+                    fresh = True  # E = −y log a − … after E = ½(a − y)²: another loss, another example
         if fresh and scopes[-1].statements and not st.anchored and len(scopes) < MAX_SCOPES:
             moved = _values_before(scopes[-1], line) if d is not None and d[1] is not None else []
             scopes.append(Scope(moved[0].formula.line if moved else line, moved, redefined=redefined,
                                 by_heading=by_heading and not moved, label=label))
-            values, defs, value_line, def_line, def_id = {}, {}, {}, {}, {}
+            values, defs, value_line, def_line, def_id, def_funcs = {}, {}, {}, {}, {}, {}
             for m in moved:
                 dm = defined_name(m)
                 if dm is not None and dm[1] is not None:
@@ -202,7 +209,7 @@ def partition(note, stmts: list[Statement]) -> list[Scope]:
                 defs[key] = frozenset(r.key for r in refs(rhs))
                 if isinstance(rhs, Deriv):  # δ = ∂E/∂u: what is said of δ later is derived, not a new example
                     derived.add(key)
-                def_line[key], def_id[key] = line, id(st)
+                def_line[key], def_id[key], def_funcs[key] = line, id(st), _functions(rhs)
             if rhs is not None:
                 computed.add(key)
     _inherit(scopes)
@@ -217,7 +224,8 @@ def _merged(scopes: list[Scope]) -> list[Scope]:
     the part before it: one model for both, as for a single section."""
     out: list[Scope] = []
     for scope in scopes:
-        if out and scope.by_heading and not scope.overrides and not _values_differ(out[-1], scope):
+        if out and scope.by_heading and not scope.overrides and not scope.own_loss \
+                and not _values_differ(out[-1], scope):
             out[-1].statements.extend(scope.statements)
         else:
             scope.inherited, scope.overrides = [], []
@@ -333,6 +341,9 @@ def _inherit(scopes: list[Scope]) -> None:
                 elif scope.by_heading and funcs and applied.get(key) and not funcs & applied[key]:
                     taken.add(key)  # h = max(0, w₁x) under its own heading after h = σ(w₁x)
                     scope.overrides.append((key, line, lines[key]))
+                elif key[0] in LOSS_NAMES and funcs != applied.get(key, frozenset()):
+                    taken.add(key)  # E = −y log a − … after E = ½(a − y)²: the loss of this example
+                    scope.own_loss = True
                 elif not _leaves(names, here) <= _leaves(merged[key], merged):
                     taken.add(key)  # (a lettered part of an exercise gives its own y, and L = ½(ŷ − y)² written
                     # again over a new ŷ is the same formula: nothing to warn of)
@@ -340,15 +351,21 @@ def _inherit(scopes: list[Scope]) -> None:
                             and names != merged[key]:
                         scope.overrides.append((key, line, lines[key]))
             inherited: list[list[Statement]] = []
+            loss_seen = any(key[0] in LOSS_NAMES for key, (_v, names, _l, _f) in own.items() if names is not None)
             for earlier in _earlier(scopes, k):
                 part: list[Statement] = []
                 got: set = set()
+                defines_loss = False
                 for st in earlier.statements:
                     d = defined_name(st)
                     if d is None or d[0] in taken or d[1] is None and d[2] is None:
                         continue
+                    defines_loss = defines_loss or d[0][0] in LOSS_NAMES and d[2] is not None
+                    if loss_seen and d[0][0].startswith(("delta", "Delta")):
+                        continue  # an error signal is the derivative of the loss: not one from before the loss in force
                     part.append(st)
                     got.add(d[0])
+                loss_seen = loss_seen or defines_loss
                 taken |= got
                 inherited.append(part)
             scope.inherited = [st for part in reversed(inherited) for st in part]

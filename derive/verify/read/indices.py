@@ -19,11 +19,24 @@ def substitute_index(node: Node, letter: str, k: int):
         if n.tokens == (letter,):
             return Num(Fraction(k), str(k), 0)
         tokens = tuple(t if i == 0 and t == letter else
+                       _label_token(t, letter, k) if i and t.startswith("^") else
                        _pair_token(t, letter, k) if i and _is_index_pair(t) else _index_token(t, letter, k)
                        for i, t in enumerate(n.tokens))
         return Ref(tokens, n.tex, n.hat, n.power)
 
     return node.rewrite(put)
+
+
+_LABEL = re.compile(r"^\^(\()?([a-z])([+-]\d+)?(\))?$")
+
+
+def _label_token(t: str, letter: str, k: int) -> str:
+    """h^{(t)}, h^{(t-1)} in a sum over t or a formula for each t: ^(t) → ^(2), ^(t-1) → ^(1)."""
+    m = _LABEL.match(t)
+    if m is None or m.group(2) != letter or bool(m.group(1)) != bool(m.group(4)):
+        return t
+    value = k + int(m.group(3) or 0)
+    return f"^({value})" if m.group(1) else f"^{value}"
 
 
 _BRACKET = re.compile(r"\[([^\]]*)\]")

@@ -483,6 +483,8 @@ def _superscript(base, script):  # noqa: C901 - a power, a label, a transpose or
     if isinstance(node, Func) and node.name == "new" and isinstance(base, Ref) and "^new" not in base.tokens:
         return Ref(base.tokens + ("^new",), f"{base.tex}^{{+}}", base.hat)
     transposed = False
+    if isinstance(base, BigSum) and base.sup is None:
+        return BigSum(base.sub, node)  # Σ_{t=1}^{T}: the last step, not a transpose
     if isinstance(node, Ref) and node.key in TRANSPOSE and not isinstance(base, Num):
         return Op("T", (base,))
     if isinstance(node, Juxt) and isinstance(node.right, Ref) and node.right.key in TRANSPOSE:
