@@ -350,3 +350,11 @@ def test_a_section_with_another_loss():
     assert wrong_lines(report) == [21]
     assert {(9, "correct"), (11, "correct"), (17, "correct"), (19, "correct")} <= got
     assert not any(v.line == 15 and v.status in ("wrong", "warning") for v in report.verdicts)
+
+
+def test_time_steps_in_angle_brackets():
+    report, got = verdicts("angle_time_steps.md")
+    # a^⟨t⟩ = tanh(w_aa a^⟨t−1⟩ + w_ax x^⟨t⟩ + b_a), ŷ^⟨t⟩ = w_ya a^⟨t⟩ + b_y, L = Σ_{t=1}^{T_x} ½(ŷ^⟨t⟩ − y^⟨t⟩)² on
+    # t = 1, 2, 3: ∂L/∂w_ya = Σ (ŷ^⟨t⟩ − y^⟨t⟩) a^⟨t⟩ (line 9); ∂L/∂b_y has no factor a^⟨t⟩ (line 11)
+    assert wrong_lines(report) == [11]
+    assert (9, "correct") in got

@@ -26,7 +26,8 @@ def _bare_index(op: BigSum) -> str | None:
         if isinstance(first, Ref) and len(first.tokens) == 1 and len(first.tokens[0]) == 1 \
                 and first.tokens[0].islower():
             return first.tokens[0]
-    if isinstance(op.sup, Ref) and len(op.sup.tokens) == 1 and len(op.sup.tokens[0]) == 1 \
+    if isinstance(op.sup, Ref) and len(op.sup.tokens) == 1 \
+            and (len(op.sup.tokens[0]) == 1 or op.sup.tokens[0][0].isupper()) \
             and isinstance(op.sub, Paren) and len(op.sub.items) == 1 and isinstance(op.sub.items[0], Relation):
         chain = op.sub.items[0].chain
         first, start = chain.members[0].node, chain.members[-1].node

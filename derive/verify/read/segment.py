@@ -198,8 +198,18 @@ def _unquoted(text: str) -> str:
     return text
 
 
+# a^{⟨t⟩}, Ng's time step: a label in angle brackets, read as a^{(t)}
+_ANGLE_LABEL = re.compile(r"\^\s*\{\s*(\\langle|⟨)([^{}]*?)(\\rangle|⟩)\s*\}")
+
+
+def _angle_label(m: re.Match) -> str:
+    out = "^{(" + " " * (len(m.group(1)) - 1) + m.group(2) + ")" + " " * (len(m.group(3)) - 1)
+    return out + " " * (len(m.group(0)) - len(out) - 1) + "}"
+
+
 def blank(text: str, comma: bool = False) -> str:
     """Length-preserving clean-up of a formula's text (comma: the note's decimals are written with a comma)."""
+    text = _ANGLE_LABEL.sub(_angle_label, text) if "rangle" in text or "⟩" in text else text
     text = _NORM_SQUARED.sub(_norm_squared, _unquoted(text).translate(_FULL_WIDTH))
     if comma:
         text = _decimal_points(text)
