@@ -113,8 +113,11 @@ def _arguments(text: str, at: int, macro: Macro) -> tuple[list[str], int] | None
     return args, at
 
 
-def _written_out(text: str, macros: dict[str, Macro], depth: int, budget: list[int]) -> str:
-    out, at = [], 0
+def _written_out(text: str, macros: dict[str, Macro], depth: int, budget: list[int], spans: list | None = None) -> str:
+    """text with its macros written out, those inside them too (to MAX_DEPTH), within the budget of characters
+    (OverflowError past it). spans, when given, gets the map back of each macro used at this level: (written-out
+    start, end, start, end in text)."""
+    out, at, pos = [], 0, 0
     for m in _USE.finditer(text):
         if m.start() < at or m.group(1) not in macros:
             continue
@@ -130,8 +133,13 @@ def _written_out(text: str, macros: dict[str, Macro], depth: int, budget: list[i
         budget[0] -= len(body)
         if budget[0] < 0:
             raise OverflowError
+        body = body if not body[-1:].isalpha() else body + " "  # \vx y: x then y, not xy
         out.append(text[at: m.start()])
-        out.append(body if not body[-1:].isalpha() else body + " ")  # \vx y: x then y, not xy
+        pos += m.start() - at
+        if spans is not None:
+            spans.append((pos, pos + len(body), m.start(), end))
+        out.append(body)
+        pos += len(body)
         at = end
     out.append(text[at:])
     return "".join(out)
@@ -142,36 +150,12 @@ def expand(text: str, macros: dict[str, Macro]) -> tuple[str, tuple]:
     end) of each macro used. Unchanged (and no map) when it uses none, or when writing it out grows too much."""
     if not macros or "\\" not in text:
         return text, ()
-    budget = [MAX_GROWTH * len(text) + MAX_EXTRA]
-    out, spans, at, pos = [], [], 0, 0
+    spans: list = []
     try:
-        for m in _USE.finditer(text):
-            if m.start() < at or m.group(1) not in macros:
-                continue
-            macro = macros[m.group(1)]
-            got = _arguments(text, m.end(), macro)
-            if got is None:
-                continue
-            args, end = got
-            body = re.sub(r"#(\d)", lambda k: args[int(k.group(1)) - 1] if 0 < int(k.group(1)) <= len(args)
-                          else "", macro.body)
-            body = _written_out(body, macros, 1, budget)
-            budget[0] -= len(body)
-            if budget[0] < 0:
-                raise OverflowError
-            body = body if not body[-1:].isalpha() else body + " "
-            out.append(text[at: m.start()])
-            pos += m.start() - at
-            spans.append((pos, pos + len(body), m.start(), end))
-            out.append(body)
-            pos += len(body)
-            at = end
+        written = _written_out(text, macros, 0, [MAX_GROWTH * len(text) + MAX_EXTRA], spans)
     except (OverflowError, RecursionError):
         return text, ()
-    if not spans:
-        return text, ()
-    out.append(text[at:])
-    return "".join(out), tuple(spans)
+    return (written, tuple(spans)) if spans else (text, ())
 
 
 def original(spans: tuple, pos: int) -> int:
