@@ -27,16 +27,29 @@ def substitute_index(node: Node, letter: str, k: int):
     return node.rewrite(put)
 
 
-_LABEL = re.compile(r"^\^(\()?([a-z])([+-]\d+)?(\))?$")
+_LABEL = re.compile(r"^\^(\()?([A-Za-z])([+-]\d+)?(\))?$")
+
+
+def letter_label(token: str) -> tuple[str, int, bool] | None:
+    """A label written with a letter: '^(l+1)' -> ('l', 1, True), '^L-1' -> ('L', -1, False), '^(t)' -> ('t', 0,
+    True); None for anything else."""
+    m = _LABEL.match(token)
+    if m is None or bool(m.group(1)) != bool(m.group(4)):
+        return None
+    return m.group(2), int(m.group(3) or 0), bool(m.group(1))
+
+
+def labelled(value: int, parenthesised: bool) -> str:
+    """The label token of a layer or step given in numbers: ^(3), or ^3 as the note writes it."""
+    return f"^({value})" if parenthesised else f"^{value}"
 
 
 def _label_token(t: str, letter: str, k: int) -> str:
     """h^{(t)}, h^{(t-1)} in a sum over t or a formula for each t: ^(t) → ^(2), ^(t-1) → ^(1)."""
-    m = _LABEL.match(t)
-    if m is None or m.group(2) != letter or bool(m.group(1)) != bool(m.group(4)):
+    lab = letter_label(t)
+    if lab is None or lab[0] != letter:
         return t
-    value = k + int(m.group(3) or 0)
-    return f"^({value})" if m.group(1) else f"^{value}"
+    return labelled(k + lab[1], lab[2])
 
 
 _BRACKET = re.compile(r"\[([^\]]*)\]")

@@ -12,22 +12,20 @@ from __future__ import annotations
 import copy
 import re
 
+from .indices import labelled, letter_label
 from .ir import Deriv, Member, Num, Ref, refs
 
 LAYERS = 3  # the number of layers when the note does not give it
 MAX_LAYERS = 6  # a note's own L = 4 is used up to this many
 GENERIC = ("l", "k")  # the letters a note writes for "any layer"
 LAST = ("L", "K")  # … and for the last one
-_LABEL = re.compile(r"^\^(\()?([A-Za-z])([+-]\d+)?(\))?$")
 _NUMBERED = re.compile(r"^\^\(?\d+\)?$")
 
 
 def _label(token: str) -> tuple[str, int, bool] | None:
-    """'^(l+1)' -> ('l', 1, True); '^L-1' -> ('L', -1, False); None for anything else."""
-    m = _LABEL.match(token)
-    if m is None or bool(m.group(1)) != bool(m.group(4)) or m.group(2) not in GENERIC + LAST:
-        return None
-    return m.group(2), int(m.group(3) or 0), bool(m.group(1))
+    """A label in a layer letter: '^(l+1)' -> ('l', 1, True); '^L-1' -> ('L', -1, False); None for anything else."""
+    lab = letter_label(token)
+    return lab if lab is not None and lab[0] in GENERIC + LAST else None
 
 
 def _labels(node) -> list[tuple[str, int, bool]]:
@@ -66,8 +64,7 @@ def _put(node, layer: dict[str, int]):
         for i in range(1, len(tokens)):
             lab = _label(tokens[i])
             if lab is not None and lab[0] in layer:
-                k = layer[lab[0]] + lab[1]
-                tokens[i] = f"^({k})" if lab[2] else f"^{k}"
+                tokens[i] = labelled(layer[lab[0]] + lab[1], lab[2])
         return Ref(tuple(tokens), n.tex, n.hat, n.power) if tuple(tokens) != n.tokens else n
 
     return node.rewrite(put)
