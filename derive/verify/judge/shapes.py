@@ -13,7 +13,7 @@ matrices of numbers) is of unknown size and ties nothing."""
 from __future__ import annotations
 
 from ..read.ir import BigSum, Deriv, Exp, Func, Juxt, Matrix, Num, Op, Paren, Ref, looks_callable
-from ..read.names import display
+from ..read.names import display, is_signal
 from .verdict import Stage, wrong
 
 OPERATORS = frozenset({"grad", "nabla", "∇", "div", "Jac", "D", "diag", "tr", "vec"})  # not sized here
@@ -213,7 +213,7 @@ def matrix_form(statements) -> bool:
         and not any(isinstance(n, Matrix) for n in nodes)
 
 
-SIGNALS = ("delta", "Delta", "nabla", "grad", "g", "e", "err", "error")  # names of error signals and gradients
+SIGNALS = ("nabla", "grad", "g", "e", "err", "error")  # names of gradients and errors, besides the error signals δ
 
 
 def forward(key: tuple, node) -> bool:
@@ -221,7 +221,7 @@ def forward(key: tuple, node) -> bool:
     what a note derives, and a wrong one would make the right claims look wrong)."""
     names = [key] + [r.key for r in node.find_all(Ref)] if hasattr(node, "find_all") else [key]
     return not any(isinstance(n, Deriv) for n in node.walk()) and not any(
-        k[0] in SIGNALS or k[0].startswith(("delta", "Delta", "nabla", "grad", "∂")) for k in names)
+        is_signal(k) or k[0] in SIGNALS or k[0].startswith(("nabla", "grad", "∂")) for k in names)
 
 
 def define(reader: ShapeReader, key: tuple, node) -> None:

@@ -9,7 +9,7 @@ from functools import lru_cache
 import mpmath
 import sympy as sp
 
-from ..read.names import display
+from ..read.names import display, is_signal
 from .evaluate import PRECISION, evaluate
 from .note_model import orphans
 from .to_sympy import Dv, Iverson, PDv, Unverifiable
@@ -135,7 +135,7 @@ class Calculus:
                 return x
 
             for q in self.model.quantities.values():
-                if q.definition is not None and not q.key[0].startswith(("delta", "Delta")):
+                if q.definition is not None and not is_signal(q.key):
                     # (δ = ∂L/∂z, or its recurrence, names L and z, and says nothing of how the forward pass ties them)
                     computed = q.definition.xreplace({d: sp.Integer(0) for d in q.definition.atoms(Dv)})
                     for s in computed.free_symbols:

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..read.ir import FUNCTIONISH, NAMED_FUNCTIONS, Deriv, Func, Juxt, Paren, Ref, refs
+from ..read.names import is_signal
 from ..read.statements import Statement, as_number, is_numeric
 
 MAX_SCOPES = 200
@@ -361,7 +362,7 @@ def _inherit(scopes: list[Scope]) -> None:
                     if d is None or d[0] in taken or d[1] is None and d[2] is None:
                         continue
                     defines_loss = defines_loss or d[0][0] in LOSS_NAMES and d[2] is not None
-                    if loss_seen and d[0][0].startswith(("delta", "Delta")):
+                    if loss_seen and is_signal(d[0]):
                         continue  # an error signal is the derivative of the loss: not one from before the loss in force
                     part.append(st)
                     got.add(d[0])

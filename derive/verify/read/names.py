@@ -100,3 +100,8 @@ def display(key: tuple[str, ...]) -> str:
 
 def is_learning_rate(key: tuple[str, ...]) -> bool:
     return _lower(key) in LEARNING_RATE
+
+
+def is_signal(key: tuple[str, ...]) -> bool:
+    """δ, δ_j^(l), Δ: an error signal, the derivative of the loss by a pre-activation (never an input)."""
+    return key[0].startswith(("delta", "Delta"))
