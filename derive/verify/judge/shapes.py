@@ -63,6 +63,19 @@ class Sizes:
         self.parent[ra] = rb
         self.tags[rb] = tags
 
+    def fits(self, pairs) -> bool:
+        """Whether each pair of sizes can be made one without joining two that are apart."""
+        trial = self.copy()
+        try:
+            trial.tie(pairs)
+        except Conflict:
+            return False
+        return True
+
+    def tie(self, pairs) -> None:
+        for x, y in pairs:
+            self.union(x, y)
+
     def freeze(self) -> None:
         """Each size the definitions tied to another becomes one of its own; a size nothing tied (the rows of
         an x that is only ever dotted with w) stays free."""
@@ -168,34 +181,20 @@ class ShapeReader:
         s = self.sizes
         options = [([(a[1], b[0])], (a[0], b[1])), ([(a[0], b[0]), (a[1], b[1])], a)]  # A B, then A ⊙ B
         options.sort(key=lambda o: sum(s.find(x) != s.find(y) for x, y in o[0]))  # one that ties nothing new first
-        viable = []
-        for pairs, result in options:
-            trial = s.copy()
-            try:
-                for x, y in pairs:
-                    trial.union(x, y)
-            except Conflict:
-                continue
-            viable.append((pairs, result))
+        viable = [(pairs, result) for pairs, result in options if s.fits(pairs)]
         if written and (len(viable) == 2 or viable and len(viable[0][0]) == 2):
             return None  # w · x of two vectors: perhaps their dot product, a number; nothing is tied
         for pairs, result in viable[:1]:
-            for x, y in pairs:
-                s.union(x, y)
+            s.tie(pairs)
             return result
         self.last = (left, right, a, b)
         raise Conflict
 
     def _merge(self, pairs, left, right, a, b, kind) -> None:
-        trial = self.sizes.copy()
-        try:
-            for x, y in pairs:
-                trial.union(x, y)
-        except Conflict:
+        if not self.sizes.fits(pairs):
             self.last = (left, right, a, b, kind)
-            raise
-        for x, y in pairs:
-            self.sizes.union(x, y)
+            raise Conflict
+        self.sizes.tie(pairs)
 
     def equal(self, left, right) -> None:
         """The two sides of a claim have one shape (raises Conflict when they cannot)."""
