@@ -14,27 +14,37 @@ INSTANCE = (1, 2, 3)  # the values an index with no range takes
 MAX_NAMED = 9  # instances written by the note itself are looked for up to this index
 
 
+def _letter(n) -> str | None:
+    """The index letter a name is, when it is one lower-case letter (i, k, t)."""
+    if isinstance(n, Ref) and len(n.tokens) == 1 and len(n.tokens[0]) == 1 and n.tokens[0].islower():
+        return n.tokens[0]
+    return None
+
+
+def _lower_end(op: BigSum) -> tuple[str, Num, str] | None:
+    """(letter, start, relation) of a sum written from `letter rel start` (Σ_{t=1}, Σ_{n ∈ N} has no start)."""
+    if isinstance(op.sub, Paren) and len(op.sub.items) == 1 and isinstance(op.sub.items[0], Relation):
+        chain = op.sub.items[0].chain
+        if len(chain.members) == 2 and isinstance(chain.members[1].node, Num):
+            letter = _letter(chain.members[0].node)
+            if letter is not None:
+                return letter, chain.members[1].node, chain.rels[0]
+    return None
+
+
 def _bare_index(op: BigSum) -> str | None:
     """The index of Σ_k or of Σ_{q=1}^{n} (an upper end that is a name, not a number): a sum that gives no
     range in numbers."""
-    if op.sup is None and isinstance(op.sub, Ref) and len(op.sub.tokens) == 1 and len(op.sub.tokens[0]) == 1 \
-            and op.sub.tokens[0].islower():
-        return op.sub.tokens[0]
+    if op.sup is None and _letter(op.sub) is not None:
+        return _letter(op.sub)
     if op.sup is None and isinstance(op.sub, Paren) and len(op.sub.items) == 1 \
             and isinstance(op.sub.items[0], Relation) and op.sub.items[0].chain.rels == ["in"]:
-        first = op.sub.items[0].chain.members[0].node  # Σ_{n ∈ N}: over the examples of a set
-        if isinstance(first, Ref) and len(first.tokens) == 1 and len(first.tokens[0]) == 1 \
-                and first.tokens[0].islower():
-            return first.tokens[0]
+        return _letter(op.sub.items[0].chain.members[0].node)  # Σ_{n ∈ N}: over the examples of a set
     if isinstance(op.sup, Ref) and len(op.sup.tokens) == 1 \
-            and (len(op.sup.tokens[0]) == 1 or op.sup.tokens[0][0].isupper()) \
-            and isinstance(op.sub, Paren) and len(op.sub.items) == 1 and isinstance(op.sub.items[0], Relation):
-        chain = op.sub.items[0].chain
-        first, start = chain.members[0].node, chain.members[-1].node
-        if len(chain.members) == 2 and isinstance(first, Ref) and len(first.tokens) == 1 \
-                and len(first.tokens[0]) == 1 and first.tokens[0].islower() and isinstance(start, Num) \
-                and start.value == INSTANCE[0]:
-            return first.tokens[0]
+            and (len(op.sup.tokens[0]) == 1 or op.sup.tokens[0][0].isupper()):
+        end = _lower_end(op)
+        if end is not None and end[1].value == INSTANCE[0]:
+            return end[0]
     return None
 
 
@@ -48,17 +58,11 @@ def _ranges(stmts) -> dict[str, tuple[int, ...]]:
     for st in stmts:
         for m in st.members:
             for n in m.node.walk():
-                if isinstance(n, BigSum) and isinstance(n.sup, Num) and isinstance(n.sub, Paren) \
-                        and len(n.sub.items) == 1 and isinstance(n.sub.items[0], Relation):
-                    chain = n.sub.items[0].chain
-                    if len(chain.members) != 2 or chain.rels != ["="]:
-                        continue
-                    first, start = chain.members[0].node, chain.members[1].node
-                    if isinstance(first, Ref) and len(first.tokens) == 1 and len(first.tokens[0]) == 1 \
-                            and first.tokens[0].islower() and isinstance(start, Num):
-                        a, b = start.value, n.sup.value
-                        if a.denominator == 1 and b.denominator == 1 and 0 <= b - a < MAX_RANGE:
-                            found.setdefault(first.tokens[0], set()).add(tuple(range(int(a), int(b) + 1)))
+                end = _lower_end(n) if isinstance(n, BigSum) and isinstance(n.sup, Num) else None
+                if end is not None and end[2] == "=":
+                    a, b = end[1].value, n.sup.value
+                    if a.denominator == 1 and b.denominator == 1 and 0 <= b - a < MAX_RANGE:
+                        found.setdefault(end[0], set()).add(tuple(range(int(a), int(b) + 1)))
     return {x: next(iter(v)) for x, v in found.items() if len(v) == 1}
 
 
