@@ -358,3 +358,11 @@ def test_time_steps_in_angle_brackets():
     # t = 1, 2, 3: ∂L/∂w_ya = Σ (ŷ^⟨t⟩ − y^⟨t⟩) a^⟨t⟩ (line 9); ∂L/∂b_y has no factor a^⟨t⟩ (line 11)
     assert wrong_lines(report) == [11]
     assert (9, "correct") in got
+
+
+def test_another_loss_with_no_heading_before_it():
+    report, got = verdicts("loss_sections_plain.md")
+    # the same two losses with no heading between them: the cross-entropy E, another function of a and y, still
+    # starts an example of its own (lines 15–21 as in loss_sections.md)
+    assert wrong_lines(report) == [21]
+    assert (17, "correct") in got and (19, "correct") in got
